@@ -1,0 +1,138 @@
+//! [`Bus`]: one AMQP connection per process, re-established on demand after a broker
+//! restart, with the topology redeclared on every new connection.
+
+use crate::{BusSettings, Topology, backoff::Backoff};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use kit::lifecycle::ShutdownSignal;
+use lapin::{Channel, Connection, ConnectionProperties, options::ConfirmSelectOptions};
+use std::{sync::Arc, time::Duration};
+use tokio::sync::Mutex;
+
+/// The process's handle on RabbitMQ. Cheap to clone.
+#[derive(Clone)]
+pub struct Bus {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: BusSettings,
+    topology: Topology,
+    name: String,
+    /// The live connection, if any. Behind an async mutex so one task reconnects while
+    /// others wait for its result instead of opening connections of their own.
+    conn: Mutex<Option<Arc<Connection>>>,
+    /// The confirm-mode channel publishes share (lapin multiplexes confirms on it).
+    publish_channel: Mutex<Option<Channel>>,
+}
+
+impl Bus {
+    /// A bus that connects on first use. `name` shows in the broker's connection list.
+    pub fn new(settings: &BusSettings, name: &str) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                topology: Topology::new(settings),
+                settings: settings.clone(),
+                name: name.to_owned(),
+                conn: Mutex::new(None),
+                publish_channel: Mutex::new(None),
+            }),
+        }
+    }
+
+    pub fn settings(&self) -> &BusSettings {
+        &self.inner.settings
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.inner.topology
+    }
+
+    /// A live connection: the current one, or a new one with the topology declared.
+    pub async fn connection(&self) -> lapin::Result<Arc<Connection>> {
+        let mut guard = self.inner.conn.lock().await;
+        if let Some(conn) = guard.as_ref()
+            && conn.status().connected()
+        {
+            return Ok(conn.clone());
+        }
+        let had_connection = guard.is_some();
+        *guard = None;
+        let props =
+            ConnectionProperties::default().with_connection_name(self.inner.name.as_str().into());
+        let conn = Arc::new(Connection::connect(&self.inner.settings.url, props).await?);
+        let ch = conn.create_channel().await?;
+        self.inner.topology.declare(&ch).await?;
+        let _ = ch.close(200, "topology declared".into()).await;
+        if had_connection {
+            metrics::counter!("bus_reconnects_total").increment(1);
+            tracing::info!("reconnected to RabbitMQ");
+        }
+        *guard = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Like [`Bus::connection`], retrying with backoff until connected or shut down.
+    pub async fn connect_until(&self, shutdown: &mut ShutdownSignal) -> Option<Arc<Connection>> {
+        let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+        loop {
+            match self.connection().await {
+                Ok(conn) => return Some(conn),
+                Err(e) => {
+                    tracing::warn!(error = %e, "RabbitMQ unavailable; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff.next_delay()) => {}
+                        _ = shutdown.wait() => return None,
+                    }
+                }
+            }
+        }
+    }
+
+    /// The shared confirm channel, (re)opened as needed.
+    pub(crate) async fn publish_channel(&self) -> lapin::Result<Channel> {
+        let mut guard = self.inner.publish_channel.lock().await;
+        if let Some(ch) = guard.as_ref()
+            && ch.status().connected()
+        {
+            return Ok(ch.clone());
+        }
+        let conn = self.connection().await?;
+        let ch = conn.create_channel().await?;
+        ch.confirm_select(ConfirmSelectOptions::default()).await?;
+        *guard = Some(ch.clone());
+        Ok(ch)
+    }
+
+    /// Forgets the publish channel after an error so the next publish opens a fresh one.
+    pub(crate) async fn drop_publish_channel(&self) {
+        *self.inner.publish_channel.lock().await = None;
+    }
+
+    pub async fn is_connected(&self) -> bool {
+        self.inner
+            .conn
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|c| c.status().connected())
+    }
+
+    /// `/ready` check: connected, connecting now if needed.
+    pub fn check(
+        &self,
+    ) -> impl Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync + 'static {
+        let bus = self.clone();
+        move || {
+            let bus = bus.clone();
+            async move { bus.connection().await.map(drop).map_err(|e| e.to_string()) }.boxed()
+        }
+    }
+
+    /// Closes the connection (at shutdown, after consumers stopped).
+    pub async fn close(&self) {
+        if let Some(conn) = self.inner.conn.lock().await.take() {
+            let _ = conn.close(200, "shutdown".into()).await;
+        }
+    }
+}

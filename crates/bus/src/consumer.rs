@@ -1,0 +1,195 @@
+//! The consumer runner: manual acks after the handler succeeds, retry-later without
+//! burning redeliveries, poison to the dead-letter exchange, reconnect after broker loss,
+//! and a clean stop on shutdown.
+
+use crate::{Bus, Incoming, backoff::Backoff};
+use futures_util::{FutureExt, StreamExt};
+use kit::lifecycle::ShutdownSignal;
+use lapin::{
+    message::Delivery,
+    options::{
+        BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
+    },
+    types::FieldTable,
+};
+use std::{future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use tracing::Instrument;
+
+/// How a handler failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HandlerError {
+    /// A dependency is down (database, Redis, broker): the runner keeps the delivery and
+    /// retries it with backoff. Consumption pauses; no redelivery is spent.
+    #[error("retry later: {0}")]
+    Retry(String),
+    /// The message can never succeed: it is rejected to the dead-letter exchange.
+    #[error("poison: {0}")]
+    Poison(String),
+}
+
+/// Work done for each delivery. Must be idempotent: a delivery can arrive twice.
+pub trait Handler: Send + Sync + 'static {
+    fn handle(&self, msg: &Incoming) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}
+
+enum SessionEnd {
+    Shutdown,
+}
+
+/// Consumes `queue` (a contract name; the topology adds its prefix) until shutdown,
+/// reconnecting with backoff whenever the connection or channel is lost.
+pub async fn consume<H: Handler>(
+    bus: Bus,
+    queue: &str,
+    handler: Arc<H>,
+    mut shutdown: ShutdownSignal,
+) {
+    let queue_name = bus.topology().name(queue);
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+    let mut first = true;
+    while !shutdown.is_triggered() {
+        if !first {
+            metrics::counter!("bus_consumer_restarts_total", "queue" => queue_name.clone())
+                .increment(1);
+            tokio::select! {
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
+                _ = shutdown.wait() => break,
+            }
+        }
+        first = false;
+        let Some(conn) = bus.connect_until(&mut shutdown).await else {
+            break;
+        };
+        match session(
+            &conn,
+            &queue_name,
+            bus.settings().prefetch,
+            handler.as_ref(),
+            &mut shutdown,
+            &mut backoff,
+        )
+        .await
+        {
+            Ok(SessionEnd::Shutdown) => break,
+            Err(e) => {
+                tracing::warn!(queue = %queue_name, error = %e, "consumer lost its channel; reconnecting")
+            }
+        }
+    }
+    tracing::info!(queue = %queue_name, "consumer stopped");
+}
+
+async fn session<H: Handler>(
+    conn: &lapin::Connection,
+    queue: &str,
+    prefetch: u16,
+    handler: &H,
+    shutdown: &mut ShutdownSignal,
+    backoff: &mut Backoff,
+) -> Result<SessionEnd, String> {
+    let text = |e: lapin::Error| e.to_string();
+    let ch = conn.create_channel().await.map_err(text)?;
+    ch.basic_qos(prefetch, BasicQosOptions::default())
+        .await
+        .map_err(text)?;
+    let tag = format!("{queue}.{}", ulid::Ulid::generate());
+    let mut consumer = ch
+        .basic_consume(
+            queue.into(),
+            tag.as_str().into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(text)?;
+    tracing::info!(%queue, "consuming");
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = shutdown.wait() => {
+                // Unacked prefetched deliveries return to the queue when the channel closes.
+                let _ = ch.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
+                let _ = ch.close(200, "shutdown".into()).await;
+                return Ok(SessionEnd::Shutdown);
+            }
+            next = consumer.next() => next,
+        };
+        let delivery = match next {
+            Some(Ok(d)) => d,
+            Some(Err(e)) => return Err(e.to_string()),
+            None => return Err("the broker ended the consumer".into()),
+        };
+        backoff.reset();
+        process(queue, delivery, handler, shutdown)
+            .await
+            .map_err(text)?;
+    }
+}
+
+/// Runs the handler on one delivery until it succeeds, is poison, or shutdown interrupts
+/// a retry; then acks, dead-letters or requeues it.
+async fn process<H: Handler>(
+    queue: &str,
+    delivery: Delivery,
+    handler: &H,
+    shutdown: &mut ShutdownSignal,
+) -> lapin::Result<()> {
+    let msg = Incoming::from_delivery(&delivery);
+    let span = tracing::info_span!(
+        "delivery",
+        %queue,
+        routing_key = %msg.routing_key,
+        message_id = msg.message_id.as_deref().unwrap_or(""),
+        request_id = msg.request_id.as_deref().unwrap_or(""),
+    );
+    let mut retry = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
+    loop {
+        let started = std::time::Instant::now();
+        let outcome = AssertUnwindSafe(handler.handle(&msg))
+            .catch_unwind()
+            .instrument(span.clone())
+            .await;
+        metrics::histogram!("bus_handler_duration_seconds", "queue" => queue.to_owned())
+            .record(started.elapsed().as_secs_f64());
+        let result = match outcome {
+            Ok(result) => result,
+            Err(_) => Err(HandlerError::Poison("handler panicked".into())),
+        };
+        match result {
+            Ok(()) => {
+                delivery.ack(BasicAckOptions::default()).await?;
+                count(queue, "ack");
+                return Ok(());
+            }
+            Err(HandlerError::Poison(reason)) => {
+                span.in_scope(|| tracing::warn!(%reason, "dead-lettering poison message"));
+                delivery
+                    .nack(BasicNackOptions {
+                        requeue: false,
+                        multiple: false,
+                    })
+                    .await?;
+                count(queue, "dead_letter");
+                return Ok(());
+            }
+            Err(HandlerError::Retry(reason)) => {
+                count(queue, "retry");
+                let wait = retry.next_delay();
+                span.in_scope(|| tracing::warn!(%reason, ?wait, "handler asked to retry later"));
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.wait() => {
+                        delivery.nack(BasicNackOptions { requeue: true, multiple: false }).await?;
+                        count(queue, "requeued_at_shutdown");
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn count(queue: &str, outcome: &'static str) {
+    metrics::counter!("bus_deliveries_total", "queue" => queue.to_owned(), "outcome" => outcome)
+        .increment(1);
+}

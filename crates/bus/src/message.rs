@@ -1,0 +1,105 @@
+//! What goes onto and comes off the bus: JSON envelopes with the request id as a header.
+
+use crate::consumer::HandlerError;
+use common_proto::bus::{Envelope, HEADER_REQUEST_ID};
+use lapin::{
+    BasicProperties,
+    message::Delivery,
+    types::{AMQPValue, FieldTable, LongString},
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+/// A message ready to publish.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub routing_key: String,
+    pub payload: Vec<u8>,
+    /// The envelope id: AMQP `message_id`, what consumers deduplicate on.
+    pub message_id: String,
+    /// The envelope kind: AMQP `type`.
+    pub kind: String,
+    pub request_id: Option<String>,
+}
+
+impl Outgoing {
+    /// Serialises an envelope for `routing_key`.
+    pub fn envelope<T: Serialize>(
+        routing_key: impl Into<String>,
+        envelope: &Envelope<T>,
+        request_id: Option<String>,
+    ) -> serde_json::Result<Self> {
+        Ok(Self {
+            routing_key: routing_key.into(),
+            payload: serde_json::to_vec(envelope)?,
+            message_id: envelope.id.clone(),
+            kind: envelope.kind.clone(),
+            request_id,
+        })
+    }
+
+    /// Persistent JSON with id, type, timestamp and the request id header.
+    pub(crate) fn properties(&self) -> BasicProperties {
+        let mut headers = FieldTable::default();
+        if let Some(id) = &self.request_id {
+            headers.insert(
+                HEADER_REQUEST_ID.into(),
+                AMQPValue::LongString(LongString::from(id.as_bytes().to_vec())),
+            );
+        }
+        BasicProperties::default()
+            .with_content_type("application/json".into())
+            .with_delivery_mode(2)
+            .with_message_id(self.message_id.as_str().into())
+            .with_type(self.kind.as_str().into())
+            .with_timestamp(chrono::Utc::now().timestamp().max(0) as u64)
+            .with_headers(headers)
+    }
+}
+
+/// A delivery as a handler sees it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub routing_key: String,
+    pub payload: Vec<u8>,
+    pub message_id: Option<String>,
+    pub request_id: Option<String>,
+    pub redelivered: bool,
+    /// Quorum queues count deliveries (`x-delivery-count`); `None` on classic queues.
+    pub delivery_count: Option<i64>,
+}
+
+impl Incoming {
+    pub(crate) fn from_delivery(d: &Delivery) -> Self {
+        let headers = d.properties.headers().as_ref();
+        let header = |name: &str| headers.and_then(|h| h.inner().get(name).cloned());
+        let request_id = header(HEADER_REQUEST_ID).and_then(|v| match v {
+            AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+            AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
+            _ => None,
+        });
+        let delivery_count = header("x-delivery-count").and_then(|v| match v {
+            AMQPValue::LongLongInt(n) => Some(n),
+            AMQPValue::LongInt(n) => Some(n.into()),
+            AMQPValue::LongUInt(n) => Some(n.into()),
+            _ => None,
+        });
+        Self {
+            routing_key: d.routing_key.as_str().to_owned(),
+            payload: d.data.clone(),
+            message_id: d
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|s| s.as_str().to_owned()),
+            request_id,
+            redelivered: d.redelivered,
+            delivery_count,
+        }
+    }
+
+    /// Parses the payload as an envelope; a payload that does not parse is poison.
+    pub fn envelope<T: DeserializeOwned>(&self) -> Result<Envelope<T>, HandlerError> {
+        serde_json::from_slice(&self.payload)
+            .map_err(|e| HandlerError::Poison(format!("bad envelope: {e}")))
+    }
+}

@@ -1,0 +1,316 @@
+//! The bus against the real RabbitMQ: each test uses its own name prefix, so tests run in
+//! parallel without seeing each other's queues.
+
+use bus::{
+    Bus, BusSettings, Handler, HandlerError, Incoming, Outgoing, PublishError, QueueType, consume,
+};
+use common_proto::bus::{Envelope, PERSISTENCE_QUEUE, routing};
+use kit::lifecycle::Shutdown;
+use lapin::options::{
+    BasicAckOptions, BasicGetOptions, BasicNackOptions, ExchangeDeleteOptions, QueueDeleteOptions,
+};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+fn settings(queue_type: QueueType) -> BusSettings {
+    BusSettings {
+        url: std::env::var("INSTANT_AMQP_URL")
+            .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
+        queue_type,
+        delivery_limit: 2,
+        prefetch: 8,
+        prefix: format!("t{}.", ulid::Ulid::generate().to_string().to_lowercase()),
+        publish_timeout_ms: 3000,
+    }
+}
+
+/// Deletes every queue and exchange of a test's prefix.
+async fn cleanup(bus: &Bus) {
+    let Ok(conn) = bus.connection().await else {
+        return;
+    };
+    let Ok(ch) = conn.create_channel().await else {
+        return;
+    };
+    let t = bus.topology();
+    for (q, _) in common_proto::bus::QUEUE_BINDINGS {
+        let _ = ch
+            .queue_delete(t.name(q).into(), QueueDeleteOptions::default())
+            .await;
+    }
+    let _ = ch
+        .queue_delete(t.dead_letter_queue().into(), QueueDeleteOptions::default())
+        .await;
+    let _ = ch
+        .exchange_delete(t.exchange().into(), ExchangeDeleteOptions::default())
+        .await;
+    let _ = ch
+        .exchange_delete(
+            t.dead_letter_exchange().into(),
+            ExchangeDeleteOptions::default(),
+        )
+        .await;
+    bus.close().await;
+}
+
+fn message(conversation: i64, text: &str) -> Outgoing {
+    let env = Envelope::new(
+        ulid::Ulid::generate().to_string(),
+        "test.sent",
+        "local",
+        serde_json::json!({"text": text}),
+    );
+    Outgoing::envelope(
+        routing::chat_message(conversation),
+        &env,
+        Some("req-1".into()),
+    )
+    .expect("serialise")
+}
+
+/// Takes one message from `queue` directly (None if empty).
+async fn get_one(bus: &Bus, queue: &str) -> Option<Vec<u8>> {
+    let conn = bus.connection().await.expect("connect");
+    let ch = conn.create_channel().await.expect("channel");
+    let got = ch
+        .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+        .await
+        .expect("get");
+    got.map(|d| d.delivery.data.clone())
+}
+
+async fn wait_for<F: Fn() -> bool>(f: F, secs: u64) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    f()
+}
+
+#[derive(Default)]
+struct Recorder {
+    seen: Mutex<Vec<Incoming>>,
+    /// What to answer, in order; `Ok` once the script runs out.
+    script: Mutex<Vec<Result<(), HandlerError>>>,
+}
+
+impl Recorder {
+    fn scripted(script: Vec<Result<(), HandlerError>>) -> Arc<Self> {
+        Arc::new(Self {
+            seen: Mutex::default(),
+            script: Mutex::new(script),
+        })
+    }
+    fn count(&self) -> usize {
+        self.seen.lock().expect("lock").len()
+    }
+}
+
+impl Handler for Recorder {
+    async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
+        self.seen.lock().expect("lock").push(msg.clone());
+        let mut script = self.script.lock().expect("lock");
+        if script.is_empty() {
+            Ok(())
+        } else {
+            script.remove(0)
+        }
+    }
+}
+
+async fn publish_and_consume(queue_type: QueueType) {
+    let bus = Bus::new(&settings(queue_type), "test");
+    bus.publish(&message(1, "hello")).await.expect("publish");
+    let rec = Recorder::scripted(vec![]);
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(consume(
+        bus.clone(),
+        PERSISTENCE_QUEUE,
+        rec.clone(),
+        shutdown.signal(),
+    ));
+    assert!(
+        wait_for(|| rec.count() == 1, 10).await,
+        "message not consumed"
+    );
+    let seen = rec.seen.lock().expect("lock")[0].clone();
+    assert_eq!(seen.routing_key, "chat.message.conversation.1");
+    assert_eq!(
+        seen.request_id.as_deref(),
+        Some("req-1"),
+        "request id travels as a header"
+    );
+    let env: Envelope = seen.envelope().expect("envelope");
+    assert_eq!(env.data["text"], "hello");
+    shutdown.trigger();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("consumer stops")
+        .expect("join");
+    // Acked: nothing left.
+    assert!(
+        get_one(&bus, &bus.topology().name(PERSISTENCE_QUEUE))
+            .await
+            .is_none()
+    );
+    cleanup(&bus).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_and_consume_quorum() {
+    publish_and_consume(QueueType::Quorum).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_and_consume_classic() {
+    publish_and_consume(QueueType::Classic).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unroutable_publish_is_an_error() {
+    let bus = Bus::new(&settings(QueueType::Quorum), "test");
+    let env = Envelope::new("x", "test", "local", serde_json::json!({}));
+    let out = Outgoing::envelope("nobody.binds.this", &env, None).expect("serialise");
+    assert_eq!(
+        bus.publish(&out).await,
+        Err(PublishError::Unroutable("nobody.binds.this".into()))
+    );
+    // The channel still works afterwards.
+    bus.publish(&message(2, "after"))
+        .await
+        .expect("publish after a return");
+    cleanup(&bus).await;
+}
+
+async fn retry_does_not_ack(queue_type: QueueType) {
+    let bus = Bus::new(&settings(queue_type), "test");
+    bus.publish(&message(3, "flaky")).await.expect("publish");
+    let rec = Recorder::scripted(vec![Err(HandlerError::Retry("db down".into())); 100]);
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(consume(
+        bus.clone(),
+        PERSISTENCE_QUEUE,
+        rec.clone(),
+        shutdown.signal(),
+    ));
+    assert!(
+        wait_for(|| rec.count() >= 3, 10).await,
+        "handler retried in place"
+    );
+    shutdown.trigger();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("consumer stops")
+        .expect("join");
+    // Never acked, never dead-lettered: the message is back in its queue.
+    let body = get_one(&bus, &bus.topology().name(PERSISTENCE_QUEUE))
+        .await
+        .expect("message still queued");
+    assert!(String::from_utf8_lossy(&body).contains("flaky"));
+    assert!(
+        get_one(&bus, &bus.topology().dead_letter_queue())
+            .await
+            .is_none()
+    );
+    cleanup(&bus).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_does_not_ack_quorum() {
+    retry_does_not_ack(QueueType::Quorum).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_does_not_ack_classic() {
+    retry_does_not_ack(QueueType::Classic).await;
+}
+
+async fn poison_is_dead_lettered(queue_type: QueueType) {
+    let bus = Bus::new(&settings(queue_type), "test");
+    bus.publish(&message(4, "poison")).await.expect("publish");
+    let rec = Recorder::scripted(vec![Err(HandlerError::Poison("unparseable".into()))]);
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(consume(
+        bus.clone(),
+        PERSISTENCE_QUEUE,
+        rec.clone(),
+        shutdown.signal(),
+    ));
+    assert!(wait_for(|| rec.count() == 1, 10).await);
+    let dlq = bus.topology().dead_letter_queue();
+    let mut found = None;
+    for _ in 0..100 {
+        found = get_one(&bus, &dlq).await;
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(String::from_utf8_lossy(&found.expect("dead letter")).contains("poison"));
+    shutdown.trigger();
+    task.await.expect("join");
+    assert_eq!(rec.count(), 1, "a poison message is not retried");
+    cleanup(&bus).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn poison_is_dead_lettered_quorum() {
+    poison_is_dead_lettered(QueueType::Quorum).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn poison_is_dead_lettered_classic() {
+    poison_is_dead_lettered(QueueType::Classic).await;
+}
+
+/// A consumer that crashes on a message (here: requeues it without acking) sees it at most
+/// `delivery_limit + 1` times before the quorum queue dead-letters it.
+#[tokio::test(flavor = "multi_thread")]
+async fn delivery_limit_dead_letters_a_crash_loop() {
+    let s = settings(QueueType::Quorum);
+    let bus = Bus::new(&s, "test");
+    bus.publish(&message(5, "crashes")).await.expect("publish");
+    let conn = bus.connection().await.expect("connect");
+    let ch = conn.create_channel().await.expect("channel");
+    let queue = bus.topology().name(PERSISTENCE_QUEUE);
+    let mut deliveries = 0;
+    for _ in 0..50 {
+        match ch
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false })
+            .await
+            .expect("get")
+        {
+            Some(msg) => {
+                deliveries += 1;
+                msg.delivery
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        multiple: false,
+                    })
+                    .await
+                    .expect("nack");
+            }
+            None => {
+                if get_one(&bus, &bus.topology().dead_letter_queue())
+                    .await
+                    .is_some()
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    assert_eq!(
+        deliveries,
+        s.delivery_limit as usize + 1,
+        "delivered limit + 1 times, then dead-lettered"
+    );
+    let _ = ch.basic_ack(0, BasicAckOptions::default()).await;
+    cleanup(&bus).await;
+}

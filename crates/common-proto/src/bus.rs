@@ -1,0 +1,142 @@
+//! The bus contract: exchange, queues, bindings, routing keys and the envelope.
+//!
+//! These names are public: platform teams bind their own queues to `instant_exchange` and
+//! read these envelopes without any of our code, so nothing here is ever renamed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The one topic exchange every service publishes to.
+pub const EXCHANGE: &str = "instant_exchange";
+/// Where rejected (poison) and over-delivered messages go.
+pub const DEAD_LETTER_EXCHANGE: &str = "instant_dead_letter_exchange";
+/// The queue that keeps dead letters for inspection.
+pub const DEAD_LETTER_QUEUE: &str = "instant_dead_letter_queue";
+
+pub const PERSISTENCE_QUEUE: &str = "persistence_queue";
+pub const REALTIME_PUSH_QUEUE: &str = "realtime_push_queue";
+pub const BROADCAST_PROCESS_QUEUE: &str = "broadcast_process_queue";
+pub const EVENT_PROCESS_QUEUE: &str = "event_process_queue";
+
+/// The contract's work queues and the routing-key patterns bound to each.
+pub const QUEUE_BINDINGS: &[(&str, &[&str])] = &[
+    (
+        PERSISTENCE_QUEUE,
+        &["chat.message.#", "system.event", "system.broadcast"],
+    ),
+    (
+        REALTIME_PUSH_QUEUE,
+        &["chat.message.#", "user.status.#", "system.notification.#"],
+    ),
+    (BROADCAST_PROCESS_QUEUE, &["system.broadcast"]),
+    (EVENT_PROCESS_QUEUE, &["system.event"]),
+];
+
+/// AMQP header carrying the request id, so one trace follows a message across services.
+pub const HEADER_REQUEST_ID: &str = "x-request-id";
+/// AMQP header carrying a W3C `traceparent`, when the request had one.
+pub const HEADER_TRACEPARENT: &str = "traceparent";
+
+/// Routing keys of the contract.
+pub mod routing {
+    use crate::{ConversationId, UserId};
+
+    pub const SYSTEM_BROADCAST: &str = "system.broadcast";
+    pub const SYSTEM_EVENT: &str = "system.event";
+
+    pub fn chat_message(conversation_id: ConversationId) -> String {
+        format!("chat.message.conversation.{conversation_id}")
+    }
+    pub fn user_online(user_id: UserId) -> String {
+        format!("user.status.online.{user_id}")
+    }
+    pub fn user_offline(user_id: UserId) -> String {
+        format!("user.status.offline.{user_id}")
+    }
+    pub fn conversation_notification(conversation_id: ConversationId) -> String {
+        format!("system.notification.conversation.{conversation_id}")
+    }
+}
+
+/// Dotted kinds of envelopes: past-tense facts.
+pub mod kind {
+    pub const MESSAGE_SENT: &str = "chat.message_sent";
+    pub const USER_ONLINE: &str = "user.went_online";
+    pub const USER_OFFLINE: &str = "user.went_offline";
+    pub const BROADCAST_SENT: &str = "system.broadcast_sent";
+    pub const EVENT_REPORTED: &str = "system.event_reported";
+    pub const CONVERSATION_UPDATED: &str = "system.conversation_updated";
+}
+
+/// The current envelope version.
+pub const ENVELOPE_VERSION: u32 = 1;
+
+/// Every message on the bus: `{id, kind, version, occurred_at, origin, data}`.
+///
+/// `id` is unique per event and is what consumers deduplicate on; `origin` is the code of
+/// the platform where the event happened (see the cascade).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Envelope<T = serde_json::Value> {
+    pub id: String,
+    pub kind: String,
+    pub version: u32,
+    pub occurred_at: DateTime<Utc>,
+    pub origin: String,
+    pub data: T,
+}
+
+impl<T> Envelope<T> {
+    /// A version-1 envelope that happened now.
+    pub fn new(
+        id: impl Into<String>,
+        kind: impl Into<String>,
+        origin: impl Into<String>,
+        data: T,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            kind: kind.into(),
+            version: ENVELOPE_VERSION,
+            occurred_at: Utc::now(),
+            origin: origin.into(),
+            data,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_snapshot() {
+        let mut env = Envelope::new(
+            "01J0",
+            kind::MESSAGE_SENT,
+            "local",
+            serde_json::json!({"a": 1}),
+        );
+        env.occurred_at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        assert_eq!(
+            serde_json::to_string(&env).expect("serialise"),
+            r#"{"id":"01J0","kind":"chat.message_sent","version":1,"occurred_at":"2026-01-02T03:04:05Z","origin":"local","data":{"a":1}}"#
+        );
+    }
+
+    #[test]
+    fn routing_keys_match_bindings() {
+        assert_eq!(routing::chat_message(7), "chat.message.conversation.7");
+        assert_eq!(routing::user_offline(3), "user.status.offline.3");
+        assert_eq!(
+            routing::conversation_notification(9),
+            "system.notification.conversation.9"
+        );
+        let persistence = QUEUE_BINDINGS
+            .iter()
+            .find(|(q, _)| *q == PERSISTENCE_QUEUE)
+            .expect("queue");
+        assert!(persistence.1.contains(&"system.broadcast"));
+    }
+}

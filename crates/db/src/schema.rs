@@ -1,0 +1,210 @@
+//! Diesel table definitions, matching `migrations/` (written by hand: MariaDB reports JSON
+//! columns as LONGTEXT, so they are `Text` here and (de)serialised in the models).
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Varchar,
+        password_hash -> Varchar,
+        display_name -> Varchar,
+        avatar_file_id -> Nullable<Char>,
+        bio -> Nullable<Varchar>,
+        role -> Varchar,
+        last_seen_at -> Nullable<Datetime>,
+        created_at -> Datetime,
+        updated_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    refresh_token_families (id) {
+        id -> Char,
+        user_id -> BigInt,
+        revoked_at -> Nullable<Datetime>,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Char,
+        family_id -> Char,
+        user_id -> BigInt,
+        expires_at -> Datetime,
+        used_at -> Nullable<Datetime>,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        #[sql_name = "type"]
+        kind -> Varchar,
+        name -> Nullable<Varchar>,
+        announcement -> Nullable<Varchar>,
+        avatar_file_id -> Nullable<Char>,
+        owner_id -> Nullable<BigInt>,
+        direct_key -> Nullable<Varchar>,
+        seq_reserved -> BigInt,
+        last_seq -> BigInt,
+        last_message_at -> Nullable<Datetime>,
+        created_by -> BigInt,
+        created_at -> Datetime,
+        updated_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    conversation_members (conversation_id, user_id) {
+        conversation_id -> BigInt,
+        user_id -> BigInt,
+        role -> Varchar,
+        last_read_seq -> BigInt,
+        joined_seq -> BigInt,
+        joined_at -> Datetime,
+        left_at -> Nullable<Datetime>,
+        left_seq -> Nullable<BigInt>,
+        muted_until -> Nullable<Datetime>,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Char,
+        conversation_id -> BigInt,
+        seq -> BigInt,
+        sender_id -> BigInt,
+        client_msg_id -> Varchar,
+        #[sql_name = "type"]
+        kind -> Varchar,
+        content -> Text,
+        file_id -> Nullable<Char>,
+        reply_to -> Nullable<Char>,
+        created_at -> Datetime,
+        persisted_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Char,
+        uploader_id -> BigInt,
+        filename -> Varchar,
+        storage_key -> Varchar,
+        size -> BigInt,
+        content_type -> Varchar,
+        sha256 -> Char,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        conversation_id -> Nullable<BigInt>,
+        is_avatar -> Bool,
+        referenced_at -> Nullable<Datetime>,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Char,
+        user_id -> BigInt,
+        kind -> Varchar,
+        payload -> Text,
+        read_at -> Nullable<Datetime>,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    broadcasts (id) {
+        id -> Char,
+        sender_id -> Nullable<BigInt>,
+        title -> Varchar,
+        content -> Text,
+        origin -> Varchar,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    broadcast_read_cursors (user_id) {
+        user_id -> BigInt,
+        read_up_to -> Datetime,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Char,
+        #[sql_name = "type"]
+        kind -> Varchar,
+        severity -> Varchar,
+        payload -> Text,
+        reporter_id -> Nullable<BigInt>,
+        origin -> Varchar,
+        occurred_at -> Datetime,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    cascade_platforms (id) {
+        id -> BigInt,
+        code -> Varchar,
+        name -> Varchar,
+        relation -> Varchar,
+        level -> Integer,
+        api_url -> Nullable<Varchar>,
+        amqp_url -> Nullable<Varchar>,
+        sip -> Nullable<Text>,
+        registration_token_hash -> Nullable<Char>,
+        enabled -> Bool,
+        status -> Varchar,
+        last_heartbeat_at -> Nullable<Datetime>,
+        forwarded_count -> BigInt,
+        dropped_count -> BigInt,
+        last_error -> Nullable<Varchar>,
+        created_at -> Datetime,
+        updated_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    cascade_sync_jobs (id) {
+        id -> Char,
+        platform_id -> BigInt,
+        kind -> Varchar,
+        since -> Datetime,
+        status -> Varchar,
+        total -> BigInt,
+        done -> BigInt,
+        last_error -> Nullable<Varchar>,
+        created_at -> Datetime,
+        updated_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    processed_envelopes (consumer, envelope_id) {
+        consumer -> Varchar,
+        envelope_id -> Varchar,
+        processed_at -> Datetime,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_token_families,
+    refresh_tokens,
+    conversations,
+    conversation_members,
+    messages,
+    files,
+    notifications,
+    broadcasts,
+    broadcast_read_cursors,
+    events,
+    cascade_platforms,
+    cascade_sync_jobs,
+    processed_envelopes,
+);

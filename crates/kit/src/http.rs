@@ -1,0 +1,231 @@
+//! The HTTP server every service runs: request ids, request metrics, JSON errors for bad
+//! bodies, queries and paths, and the `/health`, `/ready`, `/metrics` routes.
+
+use crate::{ApiError, readiness::Readiness};
+use actix_web::{
+    App, Error, HttpMessage, HttpRequest, HttpResponse, HttpServer,
+    body::MessageBody,
+    dev::{Server, ServerHandle, ServiceRequest, ServiceResponse},
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    http::header::{HeaderName, HeaderValue},
+    middleware::{Next, from_fn},
+    web,
+};
+use common_proto::{error::ErrorCode, rest::Readiness as ReadinessBody};
+use std::{net::TcpListener, time::Instant};
+use tracing::Instrument;
+
+/// The request id header, taken from the client when sane, generated otherwise, and
+/// returned on every response.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request id of the current request (also in its tracing span).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    pub fn of(req: &HttpRequest) -> Option<String> {
+        req.extensions().get::<RequestId>().map(|r| r.0.clone())
+    }
+}
+
+/// What [`start`] needs besides the routes.
+#[derive(Clone)]
+pub struct ServerSpec {
+    pub name: &'static str,
+    pub listen: String,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+    pub readiness: Readiness,
+    /// Largest JSON body accepted (413 beyond).
+    pub max_json_bytes: usize,
+}
+
+/// A bound, running server.
+pub struct RunningServer {
+    pub port: u16,
+    pub server: Server,
+}
+
+impl RunningServer {
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+}
+
+/// Binds `spec.listen` (port 0 picks a free port) and starts serving `configure`'s routes
+/// next to the standard ones. Signals are not handled here: [`crate::lifecycle::run`] owns
+/// them so it can drain background work in the same shutdown.
+pub fn start<F>(spec: ServerSpec, configure: F) -> std::io::Result<RunningServer>
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    let listener = TcpListener::bind(&spec.listen)?;
+    let port = listener.local_addr()?.port();
+    let readiness = web::Data::new(spec.readiness.clone());
+    let max_json = spec.max_json_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(observe))
+            .app_data(json_config(max_json))
+            .app_data(query_config())
+            .app_data(path_config())
+            .app_data(readiness.clone())
+            .route("/health", web::get().to(health))
+            .route("/ready", web::get().to(ready))
+            .route("/metrics", web::get().to(metrics))
+            .configure(configure.clone())
+            .default_service(web::to(not_found))
+    })
+    .workers(spec.workers.max(1))
+    .shutdown_timeout(spec.shutdown_timeout_secs)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    tracing::info!(service = spec.name, port, "listening");
+    Ok(RunningServer { port, server })
+}
+
+/// `web::JsonConfig` whose errors use the contract's shape: syntax errors are 400, shape
+/// errors 422 naming the field, too large 413, wrong content type 415.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| json_error(&err).into())
+}
+
+/// Maps a JSON extractor error to the contract's error.
+pub fn json_error(err: &JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large")
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "expected Content-Type: application/json",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let text = e.to_string();
+            match field_in_serde_message(&text) {
+                Some(field) => ApiError::validation(&field, strip_position(&text)),
+                None => ApiError::new(ErrorCode::ValidationFailed, strip_position(&text)),
+            }
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::bad_request(format!("malformed JSON: {}", e)),
+        other => ApiError::bad_request(other.to_string()),
+    }
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let text = match &err {
+            QueryPayloadError::Deserialize(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        match field_in_serde_message(&text) {
+            Some(field) => ApiError::validation(&field, text).into(),
+            None => ApiError::new(ErrorCode::ValidationFailed, format!("query: {text}")).into(),
+        }
+    })
+}
+
+fn path_config() -> web::PathConfig {
+    // An id that does not parse names nothing that exists.
+    web::PathConfig::default()
+        .error_handler(|_err: PathError, _req| ApiError::not_found("resource").into())
+}
+
+/// serde names fields in backticks: "missing field `password`", "unknown field `x`".
+fn field_in_serde_message(text: &str) -> Option<String> {
+    let start = text.find('`')? + 1;
+    let len = text[start..].find('`')?;
+    Some(text[start..start + len].to_owned())
+}
+
+fn strip_position(text: &str) -> String {
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text.to_owned(),
+    }
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found("route"))
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn ready(readiness: web::Data<Readiness>) -> HttpResponse {
+    let (all_up, checks) = readiness.evaluate().await;
+    let body = ReadinessBody {
+        status: if all_up { "ready" } else { "not_ready" }.into(),
+        checks,
+    };
+    if all_up {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn metrics() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(crate::metrics::render())
+}
+
+/// Middleware: request id in and out, a span per request, request count and latency.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| ulid::Ulid::generate().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = req.method().to_string();
+    let span =
+        tracing::info_span!("request", %method, path = %req.path(), request_id = %request_id);
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = res.status().as_u16().to_string();
+    let elapsed = started.elapsed().as_secs_f64();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.clone()).increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(elapsed);
+    if res.status().is_server_error() {
+        span.in_scope(|| tracing::warn!(status = %status, elapsed, "request failed"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_field_names_in_serde_errors() {
+        assert_eq!(
+            field_in_serde_message("missing field `password` at line 1 column 2").as_deref(),
+            Some("password")
+        );
+        assert_eq!(field_in_serde_message("expected a string"), None);
+        assert_eq!(
+            strip_position("missing field `a` at line 1 column 2"),
+            "missing field `a`"
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Process lifecycle: wait for SIGTERM/SIGINT, then stop taking work, drain, exit.
+//!
+//! Order on SIGTERM: the shutdown signal fires (consumers stop taking deliveries and finish
+//! the one they hold), the HTTP server stops accepting and finishes in-flight requests, and
+//! `run` returns once both are done or the timeout (under 10 s) has passed.
+
+use crate::http::RunningServer;
+use std::time::Duration;
+use tokio::{sync::watch, task::JoinHandle};
+
+/// Owner side of the shutdown signal.
+#[derive(Debug)]
+pub struct Shutdown {
+    tx: watch::Sender<bool>,
+}
+
+/// Listener side, cloned into every background task.
+#[derive(Debug, Clone)]
+pub struct ShutdownSignal(watch::Receiver<bool>);
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Shutdown {
+    pub fn new() -> Self {
+        Self {
+            tx: watch::channel(false).0,
+        }
+    }
+
+    pub fn signal(&self) -> ShutdownSignal {
+        ShutdownSignal(self.tx.subscribe())
+    }
+
+    pub fn trigger(&self) {
+        self.tx.send_replace(true);
+    }
+}
+
+impl ShutdownSignal {
+    /// Resolves once shutdown has been triggered (at once if it already was).
+    pub async fn wait(&mut self) {
+        // An error means the sender is gone, which only happens at shutdown too.
+        let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
+
+    pub fn is_triggered(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM received"),
+                    _ = int.recv() => tracing::info!("SIGINT received"),
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Runs the server and background tasks until `stop` resolves (normally [`termination`]),
+/// then drains everything within `timeout`.
+pub async fn run(
+    server: RunningServer,
+    shutdown: Shutdown,
+    tasks: Vec<JoinHandle<()>>,
+    timeout: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let handle = server.handle();
+    let mut server_task = tokio::spawn(server.server);
+    let server_ended_early = tokio::select! {
+        _ = stop => false,
+        result = &mut server_task => {
+            tracing::error!(?result, "HTTP server stopped on its own");
+            true
+        }
+    };
+    shutdown.trigger();
+    let drain = async {
+        let stop_http = handle.stop(true);
+        let joined = futures_util::future::join_all(tasks);
+        let (_, results) = tokio::join!(stop_http, joined);
+        for result in results {
+            if let Err(e) = result {
+                tracing::error!(error = %e, "background task failed during shutdown");
+            }
+        }
+        if !server_ended_early {
+            let _ = server_task.await;
+        }
+    };
+    if tokio::time::timeout(timeout, drain).await.is_err() {
+        tracing::warn!(?timeout, "drain timed out; exiting anyway");
+    }
+    tracing::info!("stopped");
+    if server_ended_early {
+        anyhow::bail!("HTTP server stopped unexpectedly")
+    } else {
+        Ok(())
+    }
+}

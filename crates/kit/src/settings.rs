@@ -1,0 +1,70 @@
+//! Settings shared by every service, read from `INSTANT_*` environment variables.
+//!
+//! Each service has one typed settings struct (a `clap::Parser`) that flattens the groups it
+//! needs from here, from `db` and from `bus`; `--help` on any binary lists every variable.
+
+use clap::Args;
+
+/// Logging and process behaviour; every service has these.
+#[derive(Debug, Clone, Args)]
+pub struct CommonSettings {
+    /// `tracing` filter, e.g. `info` or `info,lapin=warn`.
+    #[arg(
+        long,
+        env = "INSTANT_LOG",
+        default_value = "info,lapin=warn,actix_server=warn"
+    )]
+    pub log: String,
+    /// `json` (production) or `pretty` (a terminal).
+    #[arg(long, env = "INSTANT_LOG_FORMAT", default_value = "json")]
+    pub log_format: String,
+    /// HTTP worker threads (actix workers). Small by default: these services are I/O bound.
+    #[arg(long, env = "INSTANT_HTTP_WORKERS", default_value_t = 2)]
+    pub http_workers: usize,
+    /// Seconds SIGTERM may take to drain before the process gives up (must stay under 10).
+    #[arg(long, env = "INSTANT_SHUTDOWN_TIMEOUT_SECS", default_value_t = 8)]
+    pub shutdown_timeout_secs: u64,
+    /// This platform's code: the `origin` of every envelope it publishes.
+    #[arg(long, env = "INSTANT_PLATFORM_CODE", default_value = "local")]
+    pub platform_code: String,
+}
+
+/// Redis, for services that use it.
+#[derive(Debug, Clone, Args)]
+pub struct RedisSettings {
+    #[arg(
+        long = "redis-url",
+        env = "INSTANT_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379"
+    )]
+    pub url: String,
+    /// Prefix of every key this process writes (lets tests and several deployments share one Redis).
+    #[arg(
+        long = "redis-prefix",
+        env = "INSTANT_REDIS_PREFIX",
+        default_value = "instant:"
+    )]
+    pub prefix: String,
+    #[arg(
+        long = "redis-pool-size",
+        env = "INSTANT_REDIS_POOL_SIZE",
+        default_value_t = 8
+    )]
+    pub pool_size: usize,
+}
+
+/// Access-token verification, for every service that takes authenticated requests.
+#[derive(Debug, Clone, Args)]
+pub struct JwtVerifySettings {
+    /// PEM file of auth's Ed25519 public key.
+    #[arg(
+        long,
+        env = "INSTANT_JWT_PUBLIC_KEY_FILE",
+        default_value = ".run/keys/jwt_public.pem"
+    )]
+    pub jwt_public_key_file: String,
+    #[arg(long, env = "INSTANT_JWT_ISSUER", default_value = "instant-auth")]
+    pub jwt_issuer: String,
+    #[arg(long, env = "INSTANT_JWT_AUDIENCE", default_value = "instant")]
+    pub jwt_audience: String,
+}

@@ -1,0 +1,3 @@
+DROP TABLE events;
+DROP TABLE broadcast_read_cursors;
+DROP TABLE broadcasts;

@@ -1,0 +1,2 @@
+DROP TABLE cascade_sync_jobs;
+DROP TABLE cascade_platforms;
