@@ -40,6 +40,12 @@ impl ApiError {
         }
     }
 
+    /// Names the field a (non-validation) error is about.
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::BadRequest, message)
     }

@@ -60,6 +60,8 @@ pub fn start<F>(spec: ServerSpec, configure: F) -> std::io::Result<RunningServer
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
+    // Install the recorder before the first request so nothing is counted into the void.
+    crate::metrics::handle();
     let listener = TcpListener::bind(&spec.listen)?;
     let port = listener.local_addr()?.port();
     let readiness = web::Data::new(spec.readiness.clone());

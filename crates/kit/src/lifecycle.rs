@@ -118,3 +118,29 @@ pub async fn run(
         Ok(())
     }
 }
+
+/// A built service: its HTTP server, background tasks and shutdown signal. Every binary
+/// builds one and calls [`Service::run_until`]; tests build it on port 0 and drive it.
+pub struct Service {
+    pub port: u16,
+    server: RunningServer,
+    shutdown: Shutdown,
+    tasks: Vec<JoinHandle<()>>,
+    timeout: Duration,
+}
+
+impl Service {
+    pub fn new(server: RunningServer, shutdown: Shutdown, tasks: Vec<JoinHandle<()>>, timeout_secs: u64) -> Self {
+        Self { port: server.port, server, shutdown, tasks, timeout: Duration::from_secs(timeout_secs) }
+    }
+
+    /// Serves until `stop` resolves (in production: [`termination`]), then drains.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+        run(self.server, self.shutdown, self.tasks, self.timeout, stop).await
+    }
+
+    /// Serves until SIGTERM or SIGINT.
+    pub async fn run_until_terminated(self) -> anyhow::Result<()> {
+        self.run_until(termination()).await
+    }
+}

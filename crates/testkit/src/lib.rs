@@ -1,0 +1,84 @@
+//! Test helpers shared by the services' integration tests: every test gets its own
+//! database, Redis key prefix and AMQP name prefix, so tests run in parallel against the
+//! one real MariaDB, Redis and RabbitMQ without seeing each other.
+
+use std::{
+    path::PathBuf,
+    process::Command,
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+/// A unique, lowercase token for names.
+pub fn unique() -> String {
+    ulid::Ulid::generate().to_string().to_lowercase()
+}
+
+/// The server URL (no database) tests create their databases on.
+pub fn mysql_server() -> String {
+    std::env::var("INSTANT_TEST_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+/// A freshly created and migrated database, dropped by [`TestDb::drop_db`].
+pub struct TestDb {
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let url = format!("{}/instant_t_{}", mysql_server(), unique());
+        db::migrate::run(&url).await.expect("create and migrate the test database");
+        Self { url }
+    }
+
+    pub async fn drop_db(&self) {
+        let _ = db::migrate::drop_database(&self.url).await;
+    }
+}
+
+/// Paths of an Ed25519 key pair made once per test process with `openssl`.
+pub struct Keys {
+    pub private: String,
+    pub public: String,
+}
+
+pub fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir: PathBuf = std::env::temp_dir().join(format!("instant-test-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("key dir");
+        let private = dir.join("jwt_private.pem");
+        let public = dir.join("jwt_public.pem");
+        generate_keypair(&private, &public).expect("generate an Ed25519 key pair with openssl");
+        Keys { private: private.display().to_string(), public: public.display().to_string() }
+    })
+}
+
+/// `openssl genpkey -algorithm ed25519` and its public half.
+pub fn generate_keypair(private: &std::path::Path, public: &std::path::Path) -> anyhow::Result<()> {
+    let ok = Command::new("openssl").args(["genpkey", "-algorithm", "ed25519", "-out"]).arg(private).status()?.success();
+    anyhow::ensure!(ok, "openssl genpkey failed");
+    let ok = Command::new("openssl").args(["pkey", "-pubout", "-in"]).arg(private).arg("-out").arg(public).status()?.success();
+    anyhow::ensure!(ok, "openssl pkey -pubout failed");
+    Ok(())
+}
+
+/// Polls `url` until it answers 200 or `secs` pass.
+pub async fn wait_ready(url: &str, secs: u64) -> bool {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if let Ok(res) = client.get(url).send().await
+            && res.status().is_success()
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// The error code of a contract error body.
+pub fn error_code(body: &serde_json::Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no error code>")
+}

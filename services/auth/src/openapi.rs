@@ -1,0 +1,18 @@
+//! The OpenAPI description of auth's routes, generated from the handlers (the gateway
+//! merges it with the other services' into the public `/openapi.json`).
+
+use crate::routes::*;
+use common_proto::{error::{ErrorBody, ErrorCode, ErrorDetail}, rest::{LoginRequest, RefreshRequest, RegisterRequest, TokenPair, UpdateProfile, User}};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(register, login, refresh, logout, get_me, update_me, get_user, search_users),
+    components(schemas(RegisterRequest, LoginRequest, RefreshRequest, TokenPair, User, UpdateProfile, ErrorBody, ErrorDetail, ErrorCode)),
+    tags((name = "auth", description = "Registration, login and tokens"), (name = "users", description = "Profiles and search"))
+)]
+struct ApiDoc;
+
+pub fn spec() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,33 @@
+//! Route table of `auth`: one handler a file.
+
+mod login;
+mod logout;
+mod me;
+mod refresh;
+mod register;
+mod users;
+
+use actix_web::{HttpResponse, web};
+
+pub use login::__path_login;
+pub use logout::__path_logout;
+pub use me::{__path_get_me, __path_update_me};
+pub use refresh::__path_refresh;
+pub use register::__path_register;
+pub use users::{__path_get_user, __path_search_users};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(openapi))
+        .route("/api/v1/auth/register", web::post().to(register::register))
+        .route("/api/v1/auth/login", web::post().to(login::login))
+        .route("/api/v1/auth/refresh", web::post().to(refresh::refresh))
+        .route("/api/v1/auth/logout", web::post().to(logout::logout))
+        .route("/api/v1/users/me", web::get().to(me::get_me))
+        .route("/api/v1/users/me", web::patch().to(me::update_me))
+        .route("/api/v1/users/search", web::get().to(users::search_users))
+        .route("/api/v1/users/{id}", web::get().to(users::get_user));
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(crate::openapi::spec())
+}

@@ -1,0 +1,40 @@
+//! `auth`'s settings (environment variables; `auth --help` lists them).
+
+use clap::{Parser, Subcommand};
+use kit::settings::{CommonSettings, JwtVerifySettings};
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "auth", about = "instant auth service: accounts, logins, tokens")]
+pub struct Settings {
+    #[arg(long, env = "INSTANT_LISTEN", default_value = "127.0.0.1:8081")]
+    pub listen: String,
+    #[command(flatten)]
+    pub common: CommonSettings,
+    #[command(flatten)]
+    pub db: db::DbSettings,
+    #[command(flatten)]
+    pub jwt: JwtVerifySettings,
+    /// PEM file of the Ed25519 private key that signs access tokens (auth only).
+    #[arg(long, env = "INSTANT_JWT_PRIVATE_KEY_FILE", default_value = ".run/keys/jwt_private.pem")]
+    pub jwt_private_key_file: String,
+    /// Access-token lifetime in seconds.
+    #[arg(long, env = "INSTANT_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: i64,
+    /// Refresh-token lifetime in days.
+    #[arg(long, env = "INSTANT_REFRESH_TOKEN_TTL_DAYS", default_value_t = 30)]
+    pub refresh_token_ttl_days: i64,
+    /// Password hashes computed at once (each takes 19 MiB and one core for ~60 ms).
+    #[arg(long, env = "INSTANT_PASSWORD_HASH_CONCURRENCY", default_value_t = 2)]
+    pub password_hash_concurrency: usize,
+    /// Largest JSON body accepted.
+    #[arg(long, env = "INSTANT_MAX_JSON_BYTES", default_value_t = 16 * 1024)]
+    pub max_json_bytes: usize,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Creates USERNAME as an admin, or promotes it; the password is read from stdin.
+    CreateAdmin { username: String },
+}

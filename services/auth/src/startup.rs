@@ -1,0 +1,46 @@
+//! Building the auth service: state, routes, readiness.
+
+use crate::{Settings, passwords::Hasher, routes, tokens::Signer};
+use actix_web::web;
+use kit::{
+    auth::Verifier,
+    http::{ServerSpec, start},
+    lifecycle::{Service, Shutdown},
+    readiness::Readiness,
+};
+
+/// Shared state of the handlers.
+pub(crate) struct State {
+    pub pool: db::Pool,
+    pub hasher: Hasher,
+    pub signer: Signer,
+    pub refresh_ttl_days: i64,
+}
+
+pub async fn build(settings: Settings) -> anyhow::Result<Service> {
+    let private = std::fs::read(&settings.jwt_private_key_file).map_err(|e| {
+        anyhow::anyhow!("cannot read INSTANT_JWT_PRIVATE_KEY_FILE {}: {e}", settings.jwt_private_key_file)
+    })?;
+    let signer = Signer::from_pem(&private, &settings.jwt.jwt_issuer, &settings.jwt.jwt_audience, settings.access_token_ttl_secs)?;
+    let verifier = Verifier::from_settings(&settings.jwt)?;
+    let pool = db::pool::pool(&settings.db)?;
+    let state = web::Data::new(State {
+        pool: pool.clone(),
+        hasher: Hasher::new(settings.password_hash_concurrency)?,
+        signer,
+        refresh_ttl_days: settings.refresh_token_ttl_days,
+    });
+    let verifier = web::Data::new(verifier);
+    let spec = ServerSpec {
+        name: "auth",
+        listen: settings.listen.clone(),
+        workers: settings.common.http_workers,
+        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
+        readiness: Readiness::new().with("mysql", db::pool::check(pool)),
+        max_json_bytes: settings.max_json_bytes,
+    };
+    let server = start(spec, move |cfg| {
+        cfg.app_data(state.clone()).app_data(verifier.clone()).configure(routes::configure);
+    })?;
+    Ok(Service::new(server, Shutdown::new(), vec![], settings.common.shutdown_timeout_secs))
+}

@@ -1,0 +1,89 @@
+//! Input rules for accounts, each failure a 422 naming the field.
+
+use kit::ApiError;
+
+pub const PASSWORD_MIN_BYTES: usize = 8;
+pub const PASSWORD_MAX_BYTES: usize = 128;
+
+/// 3..=32 characters of `A-Z a-z 0-9 _ . -`. ASCII only, so no look-alike names.
+pub fn username(name: &str) -> Result<(), ApiError> {
+    let len = name.len();
+    if !(3..=32).contains(&len) {
+        return Err(ApiError::validation("username", "must be 3 to 32 characters"));
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
+        return Err(ApiError::validation("username", "may contain only letters, digits, '_', '.' and '-'"));
+    }
+    Ok(())
+}
+
+/// 8..=128 bytes (the upper bound keeps hashing cost bounded).
+pub fn password(password: &str) -> Result<(), ApiError> {
+    let len = password.len();
+    if len < PASSWORD_MIN_BYTES {
+        return Err(ApiError::validation("password", format!("must be at least {PASSWORD_MIN_BYTES} bytes")));
+    }
+    if len > PASSWORD_MAX_BYTES {
+        return Err(ApiError::validation("password", format!("must be at most {PASSWORD_MAX_BYTES} bytes")));
+    }
+    Ok(())
+}
+
+/// 1..=64 characters, no control characters, trimmed.
+pub fn display_name(name: &str) -> Result<String, ApiError> {
+    let trimmed = name.trim();
+    let count = trimmed.chars().count();
+    if count == 0 || count > 64 {
+        return Err(ApiError::validation("display_name", "must be 1 to 64 characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ApiError::validation("display_name", "must not contain control characters"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Up to 500 characters.
+pub fn bio(bio: &str) -> Result<(), ApiError> {
+    if bio.chars().count() > 500 {
+        return Err(ApiError::validation("bio", "must be at most 500 characters"));
+    }
+    Ok(())
+}
+
+/// A file id: a ULID (26 characters of Crockford base32).
+pub fn file_id(field: &str, id: &str) -> Result<(), ApiError> {
+    if id.len() != 26 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::validation(field, "is not a file id"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn username_rules() {
+        assert!(username("alice_01").is_ok());
+        assert!(username("al").is_err());
+        assert!(username(&"a".repeat(33)).is_err());
+        assert!(username("ali ce").is_err());
+        assert!(username("аlice").is_err(), "Cyrillic a is refused");
+    }
+
+    #[test]
+    fn password_bounds_are_bytes() {
+        assert!(password("1234567").is_err());
+        assert!(password("12345678").is_ok());
+        assert!(password(&"x".repeat(128)).is_ok());
+        assert!(password(&"x".repeat(129)).is_err());
+        assert_eq!(password(&"é".repeat(65)).map_err(|e| e.field), Err(Some("password".into())), "130 bytes");
+    }
+
+    #[test]
+    fn display_name_is_trimmed_and_bounded() {
+        assert_eq!(display_name("  Ann ").expect("valid"), "Ann");
+        assert!(display_name("   ").is_err());
+        assert!(display_name("a\u{7}b").is_err());
+    }
+}
