@@ -20,8 +20,15 @@ struct BrokerGuard;
 impl BrokerGuard {
     fn stop() -> Self {
         let guard = BrokerGuard;
-        let ok = Command::new("rabbitmqctl").arg("stop_app").status().map(|s| s.success()).unwrap_or(false);
-        assert!(ok, "rabbitmqctl stop_app failed (run as a user allowed to manage RabbitMQ)");
+        let ok = Command::new("rabbitmqctl")
+            .arg("stop_app")
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "rabbitmqctl stop_app failed (run as a user allowed to manage RabbitMQ)"
+        );
         guard
     }
 }
@@ -29,7 +36,9 @@ impl BrokerGuard {
 impl Drop for BrokerGuard {
     fn drop(&mut self) {
         let _ = Command::new("rabbitmqctl").arg("start_app").status();
-        let _ = Command::new("rabbitmqctl").args(["await_startup", "--timeout", "60"]).status();
+        let _ = Command::new("rabbitmqctl")
+            .args(["await_startup", "--timeout", "60"])
+            .status();
     }
 }
 
@@ -38,7 +47,10 @@ struct Seen(Mutex<HashSet<String>>);
 
 impl Handler for Seen {
     async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
-        self.0.lock().expect("lock").insert(msg.message_id.clone().unwrap_or_default());
+        self.0
+            .lock()
+            .expect("lock")
+            .insert(msg.message_id.clone().unwrap_or_default());
         Ok(())
     }
 }
@@ -54,7 +66,12 @@ async fn disruptive_broker_restart_publisher_and_consumer_resume() {
     let bus = Bus::new(&settings, "restart-test");
     let seen = Arc::new(Seen::default());
     let shutdown = Shutdown::new();
-    let consumer = tokio::spawn(consume(bus.clone(), PERSISTENCE_QUEUE, seen.clone(), shutdown.signal()));
+    let consumer = tokio::spawn(consume(
+        bus.clone(),
+        PERSISTENCE_QUEUE,
+        seen.clone(),
+        shutdown.signal(),
+    ));
 
     // Publish steadily; record every id the broker confirmed.
     let confirmed = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -66,7 +83,8 @@ async fn disruptive_broker_restart_publisher_and_consumer_resume() {
             while Instant::now() < until {
                 let id = ulid::Ulid::generate().to_string();
                 let env = Envelope::new(id.clone(), "test.sent", "local", serde_json::json!({}));
-                let out = Outgoing::envelope(routing::chat_message(1), &env, None).expect("serialise");
+                let out =
+                    Outgoing::envelope(routing::chat_message(1), &env, None).expect("serialise");
                 match bus.publish(&out).await {
                     Ok(()) => confirmed.lock().expect("lock").push(id),
                     Err(_) => *failed.lock().expect("lock") += 1,
@@ -86,7 +104,10 @@ async fn disruptive_broker_restart_publisher_and_consumer_resume() {
     publisher.await.expect("publisher");
     let confirmed: Vec<String> = confirmed.lock().expect("lock").clone();
     let after_restart = confirmed.len() - before;
-    assert!(after_restart > 10, "publisher resumed after the restart ({after_restart} confirmed since)");
+    assert!(
+        after_restart > 10,
+        "publisher resumed after the restart ({after_restart} confirmed since)"
+    );
 
     // Every confirmed message reaches the consumer, which resumed by itself.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -98,22 +119,40 @@ async fn disruptive_broker_restart_publisher_and_consumer_resume() {
         if missing == 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "{missing} confirmed messages never consumed");
+        assert!(
+            Instant::now() < deadline,
+            "{missing} confirmed messages never consumed"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     shutdown.trigger();
     consumer.await.expect("consumer");
-    eprintln!("confirmed {} (failed during outage: {})", confirmed.len(), failed.lock().expect("lock"));
+    eprintln!(
+        "confirmed {} (failed during outage: {})",
+        confirmed.len(),
+        failed.lock().expect("lock")
+    );
 
     if let Ok(conn) = bus.connection().await
         && let Ok(ch) = conn.create_channel().await
     {
         let t = bus.topology();
         for (q, _) in common_proto::bus::QUEUE_BINDINGS {
-            let _ = ch.queue_delete(t.name(q).into(), QueueDeleteOptions::default()).await;
+            let _ = ch
+                .queue_delete(t.name(q).into(), QueueDeleteOptions::default())
+                .await;
         }
-        let _ = ch.queue_delete(t.dead_letter_queue().into(), QueueDeleteOptions::default()).await;
-        let _ = ch.exchange_delete(t.exchange().into(), ExchangeDeleteOptions::default()).await;
-        let _ = ch.exchange_delete(t.dead_letter_exchange().into(), ExchangeDeleteOptions::default()).await;
+        let _ = ch
+            .queue_delete(t.dead_letter_queue().into(), QueueDeleteOptions::default())
+            .await;
+        let _ = ch
+            .exchange_delete(t.exchange().into(), ExchangeDeleteOptions::default())
+            .await;
+        let _ = ch
+            .exchange_delete(
+                t.dead_letter_exchange().into(),
+                ExchangeDeleteOptions::default(),
+            )
+            .await;
     }
 }

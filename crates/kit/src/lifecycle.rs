@@ -130,12 +130,26 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(server: RunningServer, shutdown: Shutdown, tasks: Vec<JoinHandle<()>>, timeout_secs: u64) -> Self {
-        Self { port: server.port, server, shutdown, tasks, timeout: Duration::from_secs(timeout_secs) }
+    pub fn new(
+        server: RunningServer,
+        shutdown: Shutdown,
+        tasks: Vec<JoinHandle<()>>,
+        timeout_secs: u64,
+    ) -> Self {
+        Self {
+            port: server.port,
+            server,
+            shutdown,
+            tasks,
+            timeout: Duration::from_secs(timeout_secs),
+        }
     }
 
     /// Serves until `stop` resolves (in production: [`termination`]), then drains.
-    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
         run(self.server, self.shutdown, self.tasks, self.timeout, stop).await
     }
 

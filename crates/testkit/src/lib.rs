@@ -27,7 +27,9 @@ pub struct TestDb {
 impl TestDb {
     pub async fn new() -> Self {
         let url = format!("{}/instant_t_{}", mysql_server(), unique());
-        db::migrate::run(&url).await.expect("create and migrate the test database");
+        db::migrate::run(&url)
+            .await
+            .expect("create and migrate the test database");
         Self { url }
     }
 
@@ -45,20 +47,34 @@ pub struct Keys {
 pub fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let dir: PathBuf = std::env::temp_dir().join(format!("instant-test-keys-{}", std::process::id()));
+        let dir: PathBuf =
+            std::env::temp_dir().join(format!("instant-test-keys-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("key dir");
         let private = dir.join("jwt_private.pem");
         let public = dir.join("jwt_public.pem");
         generate_keypair(&private, &public).expect("generate an Ed25519 key pair with openssl");
-        Keys { private: private.display().to_string(), public: public.display().to_string() }
+        Keys {
+            private: private.display().to_string(),
+            public: public.display().to_string(),
+        }
     })
 }
 
 /// `openssl genpkey -algorithm ed25519` and its public half.
 pub fn generate_keypair(private: &std::path::Path, public: &std::path::Path) -> anyhow::Result<()> {
-    let ok = Command::new("openssl").args(["genpkey", "-algorithm", "ed25519", "-out"]).arg(private).status()?.success();
+    let ok = Command::new("openssl")
+        .args(["genpkey", "-algorithm", "ed25519", "-out"])
+        .arg(private)
+        .status()?
+        .success();
     anyhow::ensure!(ok, "openssl genpkey failed");
-    let ok = Command::new("openssl").args(["pkey", "-pubout", "-in"]).arg(private).arg("-out").arg(public).status()?.success();
+    let ok = Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(private)
+        .arg("-out")
+        .arg(public)
+        .status()?
+        .success();
     anyhow::ensure!(ok, "openssl pkey -pubout failed");
     Ok(())
 }

@@ -11,10 +11,17 @@ pub async fn create_admin_from_stdin(settings: &Settings, username: &str) -> any
     create_admin(settings, username, password).await
 }
 
-pub async fn create_admin(settings: &Settings, username: &str, password: String) -> anyhow::Result<()> {
+pub async fn create_admin(
+    settings: &Settings,
+    username: &str,
+    password: String,
+) -> anyhow::Result<()> {
     validate::username(username).map_err(|e| anyhow::anyhow!("{}", e.message))?;
     validate::password(&password).map_err(|e| anyhow::anyhow!("{}", e.message))?;
-    let hash = Hasher::new(1)?.hash(password).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let hash = Hasher::new(1)?
+        .hash(password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let pool = db::pool::pool(&settings.db)?;
     let mut conn = db::pool::conn(&pool).await?;
     match db::users::by_username(&mut conn, username).await? {
@@ -23,7 +30,12 @@ pub async fn create_admin(settings: &Settings, username: &str, password: String)
             println!("promoted {username} (id {}) to admin", user.id);
         }
         None => {
-            let new = db::users::NewUser { username, password_hash: &hash, display_name: username, role: "admin" };
+            let new = db::users::NewUser {
+                username,
+                password_hash: &hash,
+                display_name: username,
+                role: "admin",
+            };
             let user = db::users::insert(&mut conn, new).await?;
             println!("created admin {username} (id {})", user.id);
         }

@@ -19,7 +19,9 @@ pub use startup::build;
 /// Runs the subcommand if one was given, otherwise serves until SIGTERM.
 pub async fn main(settings: Settings) -> anyhow::Result<()> {
     match &settings.command {
-        Some(settings::Command::CreateAdmin { username }) => admin::create_admin_from_stdin(&settings, username).await,
+        Some(settings::Command::CreateAdmin { username }) => {
+            admin::create_admin_from_stdin(&settings, username).await
+        }
         None => build(settings).await?.run_until_terminated().await,
     }
 }

@@ -2,7 +2,10 @@
 //! merges it with the other services' into the public `/openapi.json`).
 
 use crate::routes::*;
-use common_proto::{error::{ErrorBody, ErrorCode, ErrorDetail}, rest::{LoginRequest, RefreshRequest, RegisterRequest, TokenPair, UpdateProfile, User}};
+use common_proto::{
+    error::{ErrorBody, ErrorCode, ErrorDetail},
+    rest::{LoginRequest, RefreshRequest, RegisterRequest, TokenPair, UpdateProfile, User},
+};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]

@@ -28,16 +28,26 @@ fn argon2() -> Argon2<'static> {
 impl Hasher {
     pub fn new(concurrency: usize) -> anyhow::Result<Self> {
         let random = ulid::Ulid::generate().to_string();
-        let dummy = argon2().hash_password(random.as_bytes()).map_err(|e| anyhow::anyhow!("{e}"))?.to_string();
-        Ok(Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: Arc::new(dummy) })
+        let dummy = argon2()
+            .hash_password(random.as_bytes())
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .to_string();
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: Arc::new(dummy),
+        })
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
         let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(move || argon2().hash_password(password.as_bytes()).map(|h| h.to_string()))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)
+        tokio::task::spawn_blocking(move || {
+            argon2()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
     }
 
     /// Verifies `password` against `hash`, or against the dummy hash when there is no user.
@@ -46,7 +56,11 @@ impl Hasher {
         let real = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash).map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            PasswordHash::new(&hash).map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
         })
         .await
         .map_err(ApiError::internal)?

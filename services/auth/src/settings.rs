@@ -4,7 +4,10 @@ use clap::{Parser, Subcommand};
 use kit::settings::{CommonSettings, JwtVerifySettings};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "auth", about = "instant auth service: accounts, logins, tokens")]
+#[command(
+    name = "auth",
+    about = "instant auth service: accounts, logins, tokens"
+)]
 pub struct Settings {
     #[arg(long, env = "INSTANT_LISTEN", default_value = "127.0.0.1:8081")]
     pub listen: String,
@@ -15,7 +18,11 @@ pub struct Settings {
     #[command(flatten)]
     pub jwt: JwtVerifySettings,
     /// PEM file of the Ed25519 private key that signs access tokens (auth only).
-    #[arg(long, env = "INSTANT_JWT_PRIVATE_KEY_FILE", default_value = ".run/keys/jwt_private.pem")]
+    #[arg(
+        long,
+        env = "INSTANT_JWT_PRIVATE_KEY_FILE",
+        default_value = ".run/keys/jwt_private.pem"
+    )]
     pub jwt_private_key_file: String,
     /// Access-token lifetime in seconds.
     #[arg(long, env = "INSTANT_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]

@@ -19,9 +19,17 @@ pub(crate) struct State {
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let private = std::fs::read(&settings.jwt_private_key_file).map_err(|e| {
-        anyhow::anyhow!("cannot read INSTANT_JWT_PRIVATE_KEY_FILE {}: {e}", settings.jwt_private_key_file)
+        anyhow::anyhow!(
+            "cannot read INSTANT_JWT_PRIVATE_KEY_FILE {}: {e}",
+            settings.jwt_private_key_file
+        )
     })?;
-    let signer = Signer::from_pem(&private, &settings.jwt.jwt_issuer, &settings.jwt.jwt_audience, settings.access_token_ttl_secs)?;
+    let signer = Signer::from_pem(
+        &private,
+        &settings.jwt.jwt_issuer,
+        &settings.jwt.jwt_audience,
+        settings.access_token_ttl_secs,
+    )?;
     let verifier = Verifier::from_settings(&settings.jwt)?;
     let pool = db::pool::pool(&settings.db)?;
     let state = web::Data::new(State {
@@ -40,7 +48,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         max_json_bytes: settings.max_json_bytes,
     };
     let server = start(spec, move |cfg| {
-        cfg.app_data(state.clone()).app_data(verifier.clone()).configure(routes::configure);
+        cfg.app_data(state.clone())
+            .app_data(verifier.clone())
+            .configure(routes::configure);
     })?;
-    Ok(Service::new(server, Shutdown::new(), vec![], settings.common.shutdown_timeout_secs))
+    Ok(Service::new(
+        server,
+        Shutdown::new(),
+        vec![],
+        settings.common.shutdown_timeout_secs,
+    ))
 }

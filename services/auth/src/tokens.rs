@@ -18,8 +18,18 @@ pub struct Signer {
 }
 
 impl Signer {
-    pub fn from_pem(pem: &[u8], issuer: &str, audience: &str, ttl_secs: i64) -> anyhow::Result<Self> {
-        Ok(Self { key: EncodingKey::from_ed_pem(pem)?, issuer: issuer.into(), audience: audience.into(), ttl_secs })
+    pub fn from_pem(
+        pem: &[u8],
+        issuer: &str,
+        audience: &str,
+        ttl_secs: i64,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            key: EncodingKey::from_ed_pem(pem)?,
+            issuer: issuer.into(),
+            audience: audience.into(),
+            ttl_secs,
+        })
     }
 
     pub fn access_token(&self, user_id: UserId, role: &str) -> Result<String, ApiError> {
@@ -46,5 +56,8 @@ pub fn new_refresh_token() -> String {
 
 /// What is stored: the SHA-256 of the token, hex. A leaked table yields no usable token.
 pub fn hash_refresh_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -9,10 +9,19 @@ pub const PASSWORD_MAX_BYTES: usize = 128;
 pub fn username(name: &str) -> Result<(), ApiError> {
     let len = name.len();
     if !(3..=32).contains(&len) {
-        return Err(ApiError::validation("username", "must be 3 to 32 characters"));
+        return Err(ApiError::validation(
+            "username",
+            "must be 3 to 32 characters",
+        ));
     }
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
-        return Err(ApiError::validation("username", "may contain only letters, digits, '_', '.' and '-'"));
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    {
+        return Err(ApiError::validation(
+            "username",
+            "may contain only letters, digits, '_', '.' and '-'",
+        ));
     }
     Ok(())
 }
@@ -21,10 +30,16 @@ pub fn username(name: &str) -> Result<(), ApiError> {
 pub fn password(password: &str) -> Result<(), ApiError> {
     let len = password.len();
     if len < PASSWORD_MIN_BYTES {
-        return Err(ApiError::validation("password", format!("must be at least {PASSWORD_MIN_BYTES} bytes")));
+        return Err(ApiError::validation(
+            "password",
+            format!("must be at least {PASSWORD_MIN_BYTES} bytes"),
+        ));
     }
     if len > PASSWORD_MAX_BYTES {
-        return Err(ApiError::validation("password", format!("must be at most {PASSWORD_MAX_BYTES} bytes")));
+        return Err(ApiError::validation(
+            "password",
+            format!("must be at most {PASSWORD_MAX_BYTES} bytes"),
+        ));
     }
     Ok(())
 }
@@ -34,10 +49,16 @@ pub fn display_name(name: &str) -> Result<String, ApiError> {
     let trimmed = name.trim();
     let count = trimmed.chars().count();
     if count == 0 || count > 64 {
-        return Err(ApiError::validation("display_name", "must be 1 to 64 characters"));
+        return Err(ApiError::validation(
+            "display_name",
+            "must be 1 to 64 characters",
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::validation("display_name", "must not contain control characters"));
+        return Err(ApiError::validation(
+            "display_name",
+            "must not contain control characters",
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -45,7 +66,10 @@ pub fn display_name(name: &str) -> Result<String, ApiError> {
 /// Up to 500 characters.
 pub fn bio(bio: &str) -> Result<(), ApiError> {
     if bio.chars().count() > 500 {
-        return Err(ApiError::validation("bio", "must be at most 500 characters"));
+        return Err(ApiError::validation(
+            "bio",
+            "must be at most 500 characters",
+        ));
     }
     Ok(())
 }
@@ -77,7 +101,11 @@ mod tests {
         assert!(password("12345678").is_ok());
         assert!(password(&"x".repeat(128)).is_ok());
         assert!(password(&"x".repeat(129)).is_err());
-        assert_eq!(password(&"é".repeat(65)).map_err(|e| e.field), Err(Some("password".into())), "130 bytes");
+        assert_eq!(
+            password(&"é".repeat(65)).map_err(|e| e.field),
+            Err(Some("password".into())),
+            "130 bytes"
+        );
     }
 
     #[test]

@@ -32,30 +32,56 @@ async fn spawn() -> App {
     let service = auth::build(settings(&db)).await.expect("build auth");
     let base = format!("http://127.0.0.1:{}", service.port);
     tokio::spawn(service.run_until(std::future::pending()));
-    App { base, client: Client::new(), db }
+    App {
+        base,
+        client: Client::new(),
+        db,
+    }
 }
 
 impl App {
     async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let res = self.client.post(format!("{}{path}", self.base)).json(&body).send().await.expect("request");
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
     async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        let res = self.client.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("request");
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
         let status = res.status();
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
     async fn register(&self, username: &str) -> Value {
-        let (status, body) = self.post("/api/v1/auth/register", json!({"username": username, "password": "correct horse"})).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/register",
+                json!({"username": username, "password": "correct horse"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
     }
 
     async fn login(&self, username: &str) -> Value {
-        let (status, body) = self.post("/api/v1/auth/login", json!({"username": username, "password": "correct horse"})).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/login",
+                json!({"username": username, "password": "correct horse"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
     }
@@ -70,7 +96,12 @@ async fn register_and_duplicate_username() {
     assert_eq!(user["role"], "user");
     assert!(user.get("password_hash").is_none() && !user.to_string().contains("argon2"));
     for name in ["alice", "ALICE"] {
-        let (status, body) = app.post("/api/v1/auth/register", json!({"username": name, "password": "another one"})).await;
+        let (status, body) = app
+            .post(
+                "/api/v1/auth/register",
+                json!({"username": name, "password": "another one"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}");
         assert_eq!(error_code(&body), "username_taken");
     }
@@ -82,20 +113,40 @@ async fn validation_errors_name_the_field() {
     let app = spawn().await;
     let cases = [
         (json!({"username": "bob", "password": "short"}), "password"),
-        (json!({"username": "bob", "password": "x".repeat(129)}), "password"),
-        (json!({"username": "b", "password": "long enough"}), "username"),
-        (json!({"username": "x".repeat(33), "password": "long enough"}), "username"),
-        (json!({"username": "bad name", "password": "long enough"}), "username"),
+        (
+            json!({"username": "bob", "password": "x".repeat(129)}),
+            "password",
+        ),
+        (
+            json!({"username": "b", "password": "long enough"}),
+            "username",
+        ),
+        (
+            json!({"username": "x".repeat(33), "password": "long enough"}),
+            "username",
+        ),
+        (
+            json!({"username": "bad name", "password": "long enough"}),
+            "username",
+        ),
         (json!({"password": "long enough"}), "username"),
         (json!({"username": "bob"}), "password"),
-        (json!({"username": "bob", "password": "long enough", "display_name": ""}), "display_name"),
+        (
+            json!({"username": "bob", "password": "long enough", "display_name": ""}),
+            "display_name",
+        ),
     ];
     for (body, field) in cases {
         let (status, err) = app.post("/api/v1/auth/register", body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(error_code(&err), "validation_failed");
         assert_eq!(err["error"]["field"], field, "{body} -> {err}");
-        assert!(err["error"]["message"].as_str().unwrap_or("").starts_with(field));
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with(field)
+        );
     }
     // Malformed JSON is a 400 with the same error shape.
     let res = app
@@ -116,15 +167,30 @@ async fn validation_errors_name_the_field() {
 async fn wrong_password_and_unknown_user_look_the_same() {
     let app = spawn().await;
     app.register("carol").await;
-    let (s1, wrong) = app.post("/api/v1/auth/login", json!({"username": "carol", "password": "not the one"})).await;
-    let (s2, unknown) = app.post("/api/v1/auth/login", json!({"username": "nobody", "password": "not the one"})).await;
+    let (s1, wrong) = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "carol", "password": "not the one"}),
+        )
+        .await;
+    let (s2, unknown) = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "nobody", "password": "not the one"}),
+        )
+        .await;
     assert_eq!(s1, StatusCode::UNAUTHORIZED);
     assert_eq!(s2, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong, unknown, "same body for both");
     let tokens = app.login("carol").await;
     assert_eq!(tokens["token_type"], "bearer");
     assert_eq!(tokens["expires_in"], 900);
-    let (status, me) = app.get("/api/v1/users/me", tokens["access_token"].as_str().expect("token")).await;
+    let (status, me) = app
+        .get(
+            "/api/v1/users/me",
+            tokens["access_token"].as_str().expect("token"),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["username"], "carol");
     app.db.drop_db().await;
@@ -140,21 +206,33 @@ async fn bad_tokens_are_rejected() {
     use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
     let app = spawn().await;
     let user = app.register("dave").await;
-    let good = app.login("dave").await["access_token"].as_str().expect("token").to_owned();
+    let good = app.login("dave").await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     let now = chrono::Utc::now().timestamp();
-    let claims = |exp: i64| {
-        json!({"iss": "instant-auth", "aud": "instant", "sub": user["id"].to_string(), "role": "admin", "iat": now - 100, "exp": exp, "jti": "x"})
-    };
-    let key = EncodingKey::from_ed_pem(&std::fs::read(&testkit::keys().private).expect("key")).expect("pem");
+    let claims = |exp: i64| json!({"iss": "instant-auth", "aud": "instant", "sub": user["id"].to_string(), "role": "admin", "iat": now - 100, "exp": exp, "jti": "x"});
+    let key = EncodingKey::from_ed_pem(&std::fs::read(&testkit::keys().private).expect("key"))
+        .expect("pem");
     let expired = encode(&Header::new(Algorithm::EdDSA), &claims(now - 60), &key).expect("sign");
     // Same claims signed by a key auth does not know.
     let dir = std::env::temp_dir().join(format!("instant-foreign-{}", testkit::unique()));
     std::fs::create_dir_all(&dir).expect("dir");
     testkit::generate_keypair(&dir.join("k.pem"), &dir.join("p.pem")).expect("keys");
-    let foreign_key = EncodingKey::from_ed_pem(&std::fs::read(dir.join("k.pem")).expect("key")).expect("pem");
-    let foreign = encode(&Header::new(Algorithm::EdDSA), &claims(now + 600), &foreign_key).expect("sign");
+    let foreign_key =
+        EncodingKey::from_ed_pem(&std::fs::read(dir.join("k.pem")).expect("key")).expect("pem");
+    let foreign = encode(
+        &Header::new(Algorithm::EdDSA),
+        &claims(now + 600),
+        &foreign_key,
+    )
+    .expect("sign");
     // `alg: none`, unsigned.
-    let none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims(now + 600)));
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&claims(now + 600))
+    );
     // The good token with its payload swapped for one claiming admin.
     let parts: Vec<&str> = good.split('.').collect();
     let tampered = format!("{}.{}.{}", parts[0], b64(&claims(now + 600)), parts[2]);
@@ -162,12 +240,24 @@ async fn bad_tokens_are_rejected() {
     let mut wrong_aud = claims(now + 600);
     wrong_aud["aud"] = json!("someone-else");
     let wrong_aud = encode(&Header::new(Algorithm::EdDSA), &wrong_aud, &key).expect("sign");
-    for (name, token) in [("expired", expired), ("foreign", foreign), ("none", none), ("tampered", tampered), ("audience", wrong_aud), ("garbage", "abc".into())] {
+    for (name, token) in [
+        ("expired", expired),
+        ("foreign", foreign),
+        ("none", none),
+        ("tampered", tampered),
+        ("audience", wrong_aud),
+        ("garbage", "abc".into()),
+    ] {
         let (status, body) = app.get("/api/v1/users/me", &token).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}");
         assert_eq!(error_code(&body), "unauthorized", "{name}");
     }
-    let res = app.client.get(format!("{}/api/v1/users/me", app.base)).send().await.expect("request");
+    let res = app
+        .client
+        .get(format!("{}/api/v1/users/me", app.base))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "no token");
     let (status, _) = app.get("/api/v1/users/me", &good).await;
     assert_eq!(status, StatusCode::OK, "the real token still works");
@@ -180,29 +270,58 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     app.register("erin").await;
     let first = app.login("erin").await;
     let r1 = first["refresh_token"].clone();
-    let (status, second) = app.post("/api/v1/auth/refresh", json!({"refresh_token": r1})).await;
+    let (status, second) = app
+        .post("/api/v1/auth/refresh", json!({"refresh_token": r1}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{second}");
     let r2 = second["refresh_token"].clone();
     assert_ne!(r1, r2, "rotated");
-    let (status, _) = app.get("/api/v1/users/me", second["access_token"].as_str().expect("token")).await;
+    let (status, _) = app
+        .get(
+            "/api/v1/users/me",
+            second["access_token"].as_str().expect("token"),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     // Replaying the spent token fails and revokes the family: r2 dies too.
-    let (status, body) = app.post("/api/v1/auth/refresh", json!({"refresh_token": r1})).await;
+    let (status, body) = app
+        .post("/api/v1/auth/refresh", json!({"refresh_token": r1}))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "invalid_refresh_token");
-    let (status, _) = app.post("/api/v1/auth/refresh", json!({"refresh_token": r2})).await;
+    let (status, _) = app
+        .post("/api/v1/auth/refresh", json!({"refresh_token": r2}))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "family revoked");
     // Another login is another family, unaffected.
     let other = app.login("erin").await;
-    let (status, _) = app.post("/api/v1/auth/refresh", json!({"refresh_token": other["refresh_token"]})).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": other["refresh_token"]}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     // Logout ends a family.
     let third = app.login("erin").await;
-    let res = app.client.post(format!("{}/api/v1/auth/logout", app.base)).json(&json!({"refresh_token": third["refresh_token"]})).send().await.expect("logout");
+    let res = app
+        .client
+        .post(format!("{}/api/v1/auth/logout", app.base))
+        .json(&json!({"refresh_token": third["refresh_token"]}))
+        .send()
+        .await
+        .expect("logout");
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let (status, _) = app.post("/api/v1/auth/refresh", json!({"refresh_token": third["refresh_token"]})).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": third["refresh_token"]}),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = app.post("/api/v1/auth/refresh", json!({"refresh_token": "made-up"})).await;
+    let (status, _) = app
+        .post("/api/v1/auth/refresh", json!({"refresh_token": "made-up"}))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     app.db.drop_db().await;
 }
@@ -213,7 +332,10 @@ async fn profile_update_get_and_search() {
     for name in ["frank", "franziska", "george", "fr_nk"] {
         app.register(name).await;
     }
-    let token = app.login("frank").await["access_token"].as_str().expect("token").to_owned();
+    let token = app.login("frank").await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     let res = app
         .client
         .patch(format!("{}/api/v1/users/me", app.base))
@@ -226,12 +348,32 @@ async fn profile_update_get_and_search() {
     let me: Value = res.json().await.expect("json");
     assert_eq!(me["display_name"], "Frank Zappa");
     assert_eq!(me["bio"], "composer");
-    let res = app.client.patch(format!("{}/api/v1/users/me", app.base)).bearer_auth(&token).json(&json!({"bio": "x".repeat(501)})).send().await.expect("patch");
+    let res = app
+        .client
+        .patch(format!("{}/api/v1/users/me", app.base))
+        .bearer_auth(&token)
+        .json(&json!({"bio": "x".repeat(501)}))
+        .send()
+        .await
+        .expect("patch");
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = app.client.patch(format!("{}/api/v1/users/me", app.base)).bearer_auth(&token).json(&json!({"role": "admin"})).send().await.expect("patch");
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "unknown fields (like role) are refused");
+    let res = app
+        .client
+        .patch(format!("{}/api/v1/users/me", app.base))
+        .bearer_auth(&token)
+        .json(&json!({"role": "admin"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown fields (like role) are refused"
+    );
 
-    let (status, got) = app.get(&format!("/api/v1/users/{}", me["id"]), &token).await;
+    let (status, got) = app
+        .get(&format!("/api/v1/users/{}", me["id"]), &token)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(got["display_name"], "Frank Zappa");
     let (status, _) = app.get("/api/v1/users/999999", &token).await;
@@ -241,14 +383,33 @@ async fn profile_update_get_and_search() {
 
     let (status, found) = app.get("/api/v1/users/search?q=fran", &token).await;
     assert_eq!(status, StatusCode::OK);
-    let names: Vec<&str> = found["items"].as_array().expect("items").iter().filter_map(|u| u["username"].as_str()).collect();
-    assert_eq!(names, ["frank", "franziska"], "prefix match on username or display name");
+    let names: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["frank", "franziska"],
+        "prefix match on username or display name"
+    );
     let (_, found) = app.get("/api/v1/users/search?q=fr_", &token).await;
-    let names: Vec<&str> = found["items"].as_array().expect("items").iter().filter_map(|u| u["username"].as_str()).collect();
+    let names: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
     assert_eq!(names, ["fr_nk"], "`_` is literal, not a wildcard");
     let (_, found) = app.get("/api/v1/users/search?q=f&limit=1", &token).await;
     assert_eq!(found["items"].as_array().expect("items").len(), 1);
-    for bad in ["/api/v1/users/search?q=", "/api/v1/users/search?q=a&limit=0", "/api/v1/users/search?q=a&limit=51", "/api/v1/users/search"] {
+    for bad in [
+        "/api/v1/users/search?q=",
+        "/api/v1/users/search?q=a&limit=0",
+        "/api/v1/users/search?q=a&limit=51",
+        "/api/v1/users/search",
+    ] {
         let (status, body) = app.get(bad, &token).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert_eq!(error_code(&body), "validation_failed");
@@ -260,32 +421,82 @@ async fn profile_update_get_and_search() {
 async fn create_admin_creates_and_promotes() {
     let app = spawn().await;
     let s = settings(&app.db);
-    auth::admin::create_admin(&s, "root_admin", "admin password".into()).await.expect("create");
-    let (status, tokens) = app.post("/api/v1/auth/login", json!({"username": "root_admin", "password": "admin password"})).await;
+    auth::admin::create_admin(&s, "root_admin", "admin password".into())
+        .await
+        .expect("create");
+    let (status, tokens) = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "root_admin", "password": "admin password"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, me) = app.get("/api/v1/users/me", tokens["access_token"].as_str().expect("token")).await;
+    let (_, me) = app
+        .get(
+            "/api/v1/users/me",
+            tokens["access_token"].as_str().expect("token"),
+        )
+        .await;
     assert_eq!(me["role"], "admin");
     app.register("henry").await;
-    auth::admin::create_admin(&s, "henry", "new admin password".into()).await.expect("promote");
-    let (status, _) = app.post("/api/v1/auth/login", json!({"username": "henry", "password": "new admin password"})).await;
+    auth::admin::create_admin(&s, "henry", "new admin password".into())
+        .await
+        .expect("promote");
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "henry", "password": "new admin password"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(auth::admin::create_admin(&s, "x", "admin password".into()).await.is_err(), "username rules apply");
-    assert!(auth::admin::create_admin(&s, "shorty", "short".into()).await.is_err(), "password rules apply");
+    assert!(
+        auth::admin::create_admin(&s, "x", "admin password".into())
+            .await
+            .is_err(),
+        "username rules apply"
+    );
+    assert!(
+        auth::admin::create_admin(&s, "shorty", "short".into())
+            .await
+            .is_err(),
+        "password rules apply"
+    );
     app.db.drop_db().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_ready_metrics_and_openapi() {
     let app = spawn().await;
-    let res = app.client.get(format!("{}/ready", app.base)).send().await.expect("ready");
+    let res = app
+        .client
+        .get(format!("{}/ready", app.base))
+        .send()
+        .await
+        .expect("ready");
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["checks"]["mysql"], "up");
     app.register("ivan").await;
-    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("http_request_duration_seconds_bucket"));
-    let spec: Value = app.client.get(format!("{}/openapi.json", app.base)).send().await.expect("spec").json().await.expect("json");
+    let spec: Value = app
+        .client
+        .get(format!("{}/openapi.json", app.base))
+        .send()
+        .await
+        .expect("spec")
+        .json()
+        .await
+        .expect("json");
     assert!(spec["paths"]["/api/v1/auth/login"]["post"].is_object());
     app.db.drop_db().await;
 }

@@ -6,7 +6,10 @@ use kit::ApiResult;
 /// Ends a login: revokes the refresh token's family. Idempotent.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "logged out")))]
-pub async fn logout(state: web::Data<State>, body: web::Json<RefreshRequest>) -> ApiResult<HttpResponse> {
+pub async fn logout(
+    state: web::Data<State>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
     let presented = body.into_inner().refresh_token;
     if !presented.is_empty() && presented.len() <= 128 {
         let mut conn = db::pool::conn(&state.pool).await?;

@@ -1,6 +1,9 @@
 use crate::{startup::State, validate};
 use actix_web::{HttpResponse, web};
-use common_proto::{error::ErrorBody, rest::{UpdateProfile, User}};
+use common_proto::{
+    error::ErrorBody,
+    rest::{UpdateProfile, User},
+};
 use db::users::ProfileChanges;
 use kit::{ApiError, ApiResult, auth::AuthUser};
 
@@ -9,14 +12,20 @@ use kit::{ApiError, ApiResult, auth::AuthUser};
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
 pub async fn get_me(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
     let mut conn = db::pool::conn(&state.pool).await?;
-    let user = db::users::by_id(&mut conn, me.id).await?.ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
+    let user = db::users::by_id(&mut conn, me.id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
     Ok(HttpResponse::Ok().json(user.to_public()))
 }
 
 /// Updates display name, avatar or bio; absent fields are unchanged, `""` clears.
 #[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])), request_body = UpdateProfile,
     responses((status = 200, body = User), (status = 422, body = ErrorBody)))]
-pub async fn update_me(state: web::Data<State>, me: AuthUser, body: web::Json<UpdateProfile>) -> ApiResult<HttpResponse> {
+pub async fn update_me(
+    state: web::Data<State>,
+    me: AuthUser,
+    body: web::Json<UpdateProfile>,
+) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
     let mut changes = ProfileChanges::default();
     if let Some(name) = &req.display_name {

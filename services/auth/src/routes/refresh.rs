@@ -1,7 +1,10 @@
 use crate::{startup::State, tokens};
 use actix_web::{HttpResponse, web};
 use chrono::{Duration, Utc};
-use common_proto::{error::{ErrorBody, ErrorCode}, rest::{RefreshRequest, TokenPair}};
+use common_proto::{
+    error::{ErrorBody, ErrorCode},
+    rest::{RefreshRequest, TokenPair},
+};
 use db::tokens::Rotation;
 use kit::{ApiError, ApiResult};
 
@@ -9,7 +12,10 @@ use kit::{ApiError, ApiResult};
 /// Presenting a spent token revokes its whole family.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 401, body = ErrorBody)))]
-pub async fn refresh(state: web::Data<State>, body: web::Json<RefreshRequest>) -> ApiResult<HttpResponse> {
+pub async fn refresh(
+    state: web::Data<State>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
     let presented = body.into_inner().refresh_token;
     let invalid = |msg: &str| ApiError::new(ErrorCode::InvalidRefreshToken, msg);
     if presented.is_empty() || presented.len() > 128 {
@@ -30,10 +36,14 @@ pub async fn refresh(state: web::Data<State>, body: web::Json<RefreshRequest>) -
         Rotation::Invalid => return Err(invalid("invalid refresh token")),
         Rotation::Reused => {
             tracing::warn!("spent refresh token presented; family revoked");
-            return Err(invalid("refresh token already used; all sessions of this login were revoked"));
+            return Err(invalid(
+                "refresh token already used; all sessions of this login were revoked",
+            ));
         }
     };
-    let user = db::users::by_id(&mut conn, user_id).await?.ok_or_else(|| invalid("invalid refresh token"))?;
+    let user = db::users::by_id(&mut conn, user_id)
+        .await?
+        .ok_or_else(|| invalid("invalid refresh token"))?;
     Ok(HttpResponse::Ok().json(TokenPair {
         access_token: state.signer.access_token(user.id, &user.role)?,
         refresh_token: new_token,

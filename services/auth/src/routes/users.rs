@@ -1,6 +1,9 @@
 use crate::startup::State;
 use actix_web::{HttpResponse, web};
-use common_proto::{error::ErrorBody, rest::{Items, User}};
+use common_proto::{
+    error::ErrorBody,
+    rest::{Items, User},
+};
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
 
@@ -8,9 +11,15 @@ use serde::Deserialize;
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = i64, Path, description = "user id")),
     responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
-pub async fn get_user(state: web::Data<State>, _me: AuthUser, id: web::Path<i64>) -> ApiResult<HttpResponse> {
+pub async fn get_user(
+    state: web::Data<State>,
+    _me: AuthUser,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
     let mut conn = db::pool::conn(&state.pool).await?;
-    let user = db::users::by_id(&mut conn, id.into_inner()).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    let user = db::users::by_id(&mut conn, id.into_inner())
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(HttpResponse::Ok().json(user.to_public()))
 }
 
@@ -25,7 +34,11 @@ pub struct SearchQuery {
 /// Users whose username or display name starts with `q`.
 #[utoipa::path(get, path = "/api/v1/users/search", tag = "users", security(("bearer" = [])), params(SearchQuery),
     responses((status = 200, body = Items<User>), (status = 422, body = ErrorBody)))]
-pub async fn search_users(state: web::Data<State>, _me: AuthUser, query: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
+pub async fn search_users(
+    state: web::Data<State>,
+    _me: AuthUser,
+    query: web::Query<SearchQuery>,
+) -> ApiResult<HttpResponse> {
     let q = query.q.trim();
     let len = q.chars().count();
     if len == 0 || len > 64 {
@@ -36,6 +49,10 @@ pub async fn search_users(state: web::Data<State>, _me: AuthUser, query: web::Qu
         return Err(ApiError::validation("limit", "must be between 1 and 50"));
     }
     let mut conn = db::pool::conn(&state.pool).await?;
-    let items = db::users::search(&mut conn, q, limit).await?.iter().map(|u| u.to_public()).collect();
+    let items = db::users::search(&mut conn, q, limit)
+        .await?
+        .iter()
+        .map(|u| u.to_public())
+        .collect();
     Ok(HttpResponse::Ok().json(Items::<User> { items }))
 }

@@ -1,0 +1,79 @@
+//! Which service owns which path, and which paths need no access token.
+
+/// The backends behind the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upstream {
+    Auth,
+    ChatApi,
+    FileService,
+    CascadeService,
+}
+
+impl Upstream {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auth => "auth",
+            Self::ChatApi => "chat-api",
+            Self::FileService => "file-service",
+            Self::CascadeService => "cascade-service",
+        }
+    }
+
+    pub const ALL: [Upstream; 4] = [
+        Self::Auth,
+        Self::ChatApi,
+        Self::FileService,
+        Self::CascadeService,
+    ];
+}
+
+/// The owner of `/api/v1/<path>`, by its first segment.
+pub fn upstream_for(path: &str) -> Option<Upstream> {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    Some(match first {
+        "auth" | "users" => Upstream::Auth,
+        "conversations" | "messages" | "groups" | "notifications" | "broadcasts" | "events" => {
+            Upstream::ChatApi
+        }
+        "files" => Upstream::FileService,
+        "cascade" => Upstream::CascadeService,
+        _ => return None,
+    })
+}
+
+/// Paths (below `/api/v1`) reachable without an access token. Rate limited per IP.
+pub fn is_public(path: &str) -> bool {
+    matches!(
+        path.trim_end_matches('/'),
+        "/auth/register" | "/auth/login" | "/auth/refresh" | "/cascade/register"
+    )
+}
+
+/// Uploads get the larger body limit.
+pub fn is_upload(path: &str) -> bool {
+    path == "/files" || path == "/files/"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing_table() {
+        assert_eq!(upstream_for("/auth/login"), Some(Upstream::Auth));
+        assert_eq!(upstream_for("/users/5"), Some(Upstream::Auth));
+        assert_eq!(upstream_for("/messages"), Some(Upstream::ChatApi));
+        assert_eq!(upstream_for("/groups/1/members"), Some(Upstream::ChatApi));
+        assert_eq!(
+            upstream_for("/files/abc/content"),
+            Some(Upstream::FileService)
+        );
+        assert_eq!(
+            upstream_for("/cascade/info"),
+            Some(Upstream::CascadeService)
+        );
+        assert_eq!(upstream_for("/nope"), None);
+        assert_eq!(upstream_for("/"), None);
+        assert!(is_public("/auth/login") && !is_public("/auth/logout") && !is_public("/users/me"));
+    }
+}

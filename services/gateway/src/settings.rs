@@ -1,0 +1,83 @@
+//! The gateway's settings (environment variables; `gateway --help` lists them).
+
+use clap::Parser;
+use kit::settings::{CommonSettings, JwtVerifySettings, RedisSettings};
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "gateway",
+    about = "instant gateway: the public REST and WebSocket entry"
+)]
+pub struct Settings {
+    #[arg(long, env = "INSTANT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    #[command(flatten)]
+    pub common: CommonSettings,
+    #[command(flatten)]
+    pub redis: RedisSettings,
+    #[command(flatten)]
+    pub jwt: JwtVerifySettings,
+    #[arg(
+        long,
+        env = "INSTANT_AUTH_URL",
+        default_value = "http://127.0.0.1:8081"
+    )]
+    pub auth_url: String,
+    #[arg(
+        long,
+        env = "INSTANT_CHAT_API_URL",
+        default_value = "http://127.0.0.1:8082"
+    )]
+    pub chat_api_url: String,
+    #[arg(
+        long,
+        env = "INSTANT_FILE_SERVICE_URL",
+        default_value = "http://127.0.0.1:8083"
+    )]
+    pub file_service_url: String,
+    #[arg(
+        long,
+        env = "INSTANT_CASCADE_SERVICE_URL",
+        default_value = "http://127.0.0.1:8084"
+    )]
+    pub cascade_service_url: String,
+    /// Seconds an upstream may take to answer before the client gets 504.
+    #[arg(long, env = "INSTANT_UPSTREAM_TIMEOUT_SECS", default_value_t = 30)]
+    pub upstream_timeout_secs: u64,
+    /// Largest request body outside `/files` (413 beyond).
+    #[arg(long, env = "INSTANT_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: u64,
+    /// Largest upload body to `/files`: the file limit plus multipart overhead.
+    #[arg(long, env = "INSTANT_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024 + 64 * 1024)]
+    pub max_upload_bytes: u64,
+    /// Requests per minute per client IP to register, login and refresh.
+    #[arg(long, env = "INSTANT_RATE_LIMIT_AUTH_PER_MINUTE", default_value_t = 30)]
+    pub rate_limit_auth_per_minute: u64,
+    /// Requests per minute per user everywhere else.
+    #[arg(
+        long,
+        env = "INSTANT_RATE_LIMIT_USER_PER_MINUTE",
+        default_value_t = 1200
+    )]
+    pub rate_limit_user_per_minute: u64,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted load balancer).
+    #[arg(long, env = "INSTANT_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Comma-separated origins allowed by CORS (and, later, for WebSocket).
+    #[arg(
+        long,
+        env = "INSTANT_CORS_ORIGINS",
+        default_value = "http://127.0.0.1:8080,http://localhost:8080"
+    )]
+    pub cors_origins: String,
+}
+
+impl Settings {
+    pub fn cors_origin_list(&self) -> Vec<String> {
+        self.cors_origins
+            .split(',')
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect()
+    }
+}
