@@ -136,3 +136,18 @@ impl Bus {
         }
     }
 }
+
+/// Connects (declaring the topology) as soon as the process starts, retrying until the
+/// broker is there, then holds the connection until shutdown and closes it cleanly.
+pub fn connect_in_background(
+    bus: Bus,
+    mut shutdown: ShutdownSignal,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if bus.connect_until(&mut shutdown).await.is_some() {
+            tracing::info!("connected to RabbitMQ; topology declared");
+        }
+        shutdown.wait().await;
+        bus.close().await;
+    })
+}

@@ -23,6 +23,7 @@ impl QueueType {
 #[derive(Debug, Clone, Args)]
 pub struct BusSettings {
     #[arg(
+        id = "amqp_url",
         long = "amqp-url",
         env = "INSTANT_AMQP_URL",
         default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
@@ -46,7 +47,12 @@ pub struct BusSettings {
     #[arg(long = "prefetch", env = "INSTANT_PREFETCH", default_value_t = 64)]
     pub prefetch: u16,
     /// Prefix of every exchange and queue name (empty in production; tests isolate with it).
-    #[arg(long = "amqp-prefix", env = "INSTANT_AMQP_PREFIX", default_value = "")]
+    #[arg(
+        id = "amqp_prefix",
+        long = "amqp-prefix",
+        env = "INSTANT_AMQP_PREFIX",
+        default_value = ""
+    )]
     pub prefix: String,
     /// How long a publish may keep retrying through a broker outage before it fails.
     #[arg(

@@ -19,12 +19,14 @@ pub type Conn = deadpool::Object<AsyncMysqlConnection>;
 #[derive(Debug, Clone, Args)]
 pub struct DbSettings {
     #[arg(
+        id = "database_url",
         long = "database-url",
         env = "INSTANT_DATABASE_URL",
         default_value = "mysql://root@127.0.0.1:3306/instant"
     )]
     pub url: String,
     #[arg(
+        id = "database_pool_size",
         long = "database-pool-size",
         env = "INSTANT_DATABASE_POOL_SIZE",
         default_value_t = 8

@@ -33,6 +33,7 @@ pub struct CommonSettings {
 #[derive(Debug, Clone, Args)]
 pub struct RedisSettings {
     #[arg(
+        id = "redis_url",
         long = "redis-url",
         env = "INSTANT_REDIS_URL",
         default_value = "redis://127.0.0.1:6379"
@@ -40,12 +41,14 @@ pub struct RedisSettings {
     pub url: String,
     /// Prefix of every key this process writes (lets tests and several deployments share one Redis).
     #[arg(
+        id = "redis_prefix",
         long = "redis-prefix",
         env = "INSTANT_REDIS_PREFIX",
         default_value = "instant:"
     )]
     pub prefix: String,
     #[arg(
+        id = "redis_pool_size",
         long = "redis-pool-size",
         env = "INSTANT_REDIS_POOL_SIZE",
         default_value_t = 8

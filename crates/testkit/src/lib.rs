@@ -98,3 +98,92 @@ pub async fn wait_ready(url: &str, secs: u64) -> bool {
 pub fn error_code(body: &serde_json::Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no error code>")
 }
+
+/// Times of one boot-and-stop run of a real binary.
+#[derive(Debug)]
+pub struct Lifecycle {
+    pub ready_after: Duration,
+    pub stopped_after: Duration,
+}
+
+/// Starts `bin` with `env` (plus `INSTANT_LISTEN` on a free port), waits until `/ready`
+/// answers 200, sends SIGTERM and asserts exit status 0 within 10 s.
+pub async fn boot_and_stop(bin: &str, env: &[(&str, String)]) -> Lifecycle {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(bin)
+        .env("INSTANT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("INSTANT_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn the binary");
+    let ready_url = format!("http://127.0.0.1:{port}/ready");
+    let client = reqwest::Client::new();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{bin} exited before it was ready: {status}");
+        }
+        if let Ok(res) = client.get(&ready_url).send().await
+            && res.status().is_success()
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{bin} never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let ready_after = started.elapsed();
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/health"))
+        .await
+        .expect("health");
+    assert!(health.status().is_success());
+    let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("# TYPE"),
+        "Prometheus text from {bin}: {metrics}"
+    );
+    let pid = child.id().expect("pid").to_string();
+    let stop = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("{bin} did not exit within 10 s of SIGTERM"))
+        .expect("wait");
+    assert!(status.success(), "{bin} exited with {status}");
+    let stopped_after = stop.elapsed();
+    eprintln!("{bin}: ready after {ready_after:?}, stopped {stopped_after:?} after SIGTERM");
+    Lifecycle {
+        ready_after,
+        stopped_after,
+    }
+}
+
+/// Environment for a binary: a fresh database, a Redis prefix and an AMQP prefix, plus
+/// the test key pair.
+pub async fn service_env() -> (TestDb, Vec<(&'static str, String)>) {
+    let db = TestDb::new().await;
+    let keys = keys();
+    let env = vec![
+        ("INSTANT_DATABASE_URL", db.url.clone()),
+        ("INSTANT_REDIS_PREFIX", format!("t{}:", unique())),
+        ("INSTANT_AMQP_PREFIX", format!("t{}.", unique())),
+        ("INSTANT_JWT_PRIVATE_KEY_FILE", keys.private.clone()),
+        ("INSTANT_JWT_PUBLIC_KEY_FILE", keys.public.clone()),
+    ];
+    (db, env)
+}

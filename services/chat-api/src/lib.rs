@@ -1,0 +1,57 @@
+//! `chat-api`: conversations, messages, groups, notifications, broadcasts and events (REST).
+//!
+//! Today it boots, connects to what it uses, declares the bus topology, serves
+//! `/health`, `/ready` and `/metrics`, and drains on SIGTERM; its features build on this.
+
+pub mod settings;
+
+use actix_web::web;
+use kit::{
+    http::{ServerSpec, start},
+    lifecycle::{Service, Shutdown},
+    readiness::Readiness,
+};
+pub use settings::Settings;
+
+pub async fn build(settings: Settings) -> anyhow::Result<Service> {
+    let shutdown = Shutdown::new();
+    let mut tasks = Vec::new();
+    let mut readiness = Readiness::new();
+    let pool = db::pool::pool(&settings.db)?;
+    readiness = readiness.with("mysql", db::pool::check(pool.clone()));
+    let redis = kit::redis::pool(&settings.redis)?;
+    readiness = readiness.with("redis", kit::redis::check(redis.clone()));
+    let bus = bus::Bus::new(&settings.bus, "chat-api");
+    readiness = readiness.with("rabbitmq", bus.check());
+    tasks.push(bus::connect_in_background(bus.clone(), shutdown.signal()));
+    let spec = ServerSpec {
+        name: "chat-api",
+        listen: settings.listen.clone(),
+        workers: settings.common.http_workers,
+        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
+        readiness,
+        max_json_bytes: 64 * 1024,
+    };
+    let server = start(spec, |cfg: &mut web::ServiceConfig| {
+        cfg.route("/openapi.json", web::get().to(openapi));
+    })?;
+    Ok(Service::new(
+        server,
+        shutdown,
+        tasks,
+        settings.common.shutdown_timeout_secs,
+    ))
+}
+
+/// This service's part of the public OpenAPI document (the gateway merges them).
+async fn openapi() -> actix_web::HttpResponse {
+    let doc = utoipa::openapi::OpenApiBuilder::new()
+        .info(
+            utoipa::openapi::InfoBuilder::new()
+                .title("chat-api")
+                .version(env!("CARGO_PKG_VERSION"))
+                .build(),
+        )
+        .build();
+    actix_web::HttpResponse::Ok().json(doc)
+}

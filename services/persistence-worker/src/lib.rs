@@ -1,0 +1,55 @@
+//! `persistence-worker`: consumes `persistence_queue` and writes messages, broadcasts and events to MySQL.
+//!
+//! Today it boots, connects to what it uses, declares the bus topology, serves
+//! `/health`, `/ready` and `/metrics`, and drains on SIGTERM; its features build on this.
+
+pub mod settings;
+
+use actix_web::web;
+use kit::{
+    http::{ServerSpec, start},
+    lifecycle::{Service, Shutdown},
+    readiness::Readiness,
+};
+pub use settings::Settings;
+
+pub async fn build(settings: Settings) -> anyhow::Result<Service> {
+    let shutdown = Shutdown::new();
+    let mut tasks = Vec::new();
+    let mut readiness = Readiness::new();
+    let pool = db::pool::pool(&settings.db)?;
+    readiness = readiness.with("mysql", db::pool::check(pool.clone()));
+    let bus = bus::Bus::new(&settings.bus, "persistence-worker");
+    readiness = readiness.with("rabbitmq", bus.check());
+    tasks.push(bus::connect_in_background(bus.clone(), shutdown.signal()));
+    let spec = ServerSpec {
+        name: "persistence-worker",
+        listen: settings.listen.clone(),
+        workers: settings.common.http_workers,
+        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
+        readiness,
+        max_json_bytes: 64 * 1024,
+    };
+    let server = start(spec, |cfg: &mut web::ServiceConfig| {
+        cfg.route("/openapi.json", web::get().to(openapi));
+    })?;
+    Ok(Service::new(
+        server,
+        shutdown,
+        tasks,
+        settings.common.shutdown_timeout_secs,
+    ))
+}
+
+/// This service's part of the public OpenAPI document (the gateway merges them).
+async fn openapi() -> actix_web::HttpResponse {
+    let doc = utoipa::openapi::OpenApiBuilder::new()
+        .info(
+            utoipa::openapi::InfoBuilder::new()
+                .title("persistence-worker")
+                .version(env!("CARGO_PKG_VERSION"))
+                .build(),
+        )
+        .build();
+    actix_web::HttpResponse::Ok().json(doc)
+}

@@ -1,0 +1,17 @@
+//! `push-worker`'s settings (environment variables; `push-worker --help` lists them).
+
+use clap::Parser;
+use kit::settings::CommonSettings;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "push-worker", about = "instant push-worker")]
+pub struct Settings {
+    #[arg(long, env = "INSTANT_LISTEN", default_value = "127.0.0.1:8092")]
+    pub listen: String,
+    #[command(flatten)]
+    pub common: CommonSettings,
+    #[command(flatten)]
+    pub redis: kit::settings::RedisSettings,
+    #[command(flatten)]
+    pub bus: bus::BusSettings,
+}
