@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Shared by up.sh, down.sh, test.sh and admin.sh: where things are, and making sure MySQL
+# (MariaDB), Redis and RabbitMQ are reachable. Sourced, not run.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN_DIR="${INSTANT_RUN_DIR:-$ROOT/.run}"
+PORT_BASE="${INSTANT_PORT_BASE:-8080}"
+# One shared target directory; CI points it outside the clone so builds are reused.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+# Every binary and its port offset from PORT_BASE (gateway first in the table, started last).
+SERVICES=(auth chat-api file-service cascade-service persistence-worker push-worker broadcast-worker event-worker gateway)
+port_of() {
+  case "$1" in
+    gateway) echo $((PORT_BASE)) ;;
+    auth) echo $((PORT_BASE + 1)) ;;
+    chat-api) echo $((PORT_BASE + 2)) ;;
+    file-service) echo $((PORT_BASE + 3)) ;;
+    cascade-service) echo $((PORT_BASE + 4)) ;;
+    persistence-worker) echo $((PORT_BASE + 11)) ;;
+    push-worker) echo $((PORT_BASE + 12)) ;;
+    broadcast-worker) echo $((PORT_BASE + 13)) ;;
+    event-worker) echo $((PORT_BASE + 14)) ;;
+    *) echo "unknown service $1" >&2; return 1 ;;
+  esac
+}
+
+log() { printf '%s %s\n' "[$(date +%H:%M:%S)]" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() { # host port seconds
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do port_open "$1" "$2" && return 0; sleep 0.1; done
+  return 1
+}
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# Installs Debian packages when we are root and apt-get exists; otherwise says what to do.
+install_packages() {
+  if is_root && command -v apt-get >/dev/null; then
+    log "installing $* from Debian packages"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  else
+    die "missing: $* (install these packages, e.g. 'sudo apt-get install $*', or point INSTANT_*_URL at running servers)"
+  fi
+}
+
+ensure_mariadb() {
+  port_open 127.0.0.1 3306 && return 0
+  command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || install_packages mariadb-server mariadb-client
+  log "starting MariaDB"
+  if is_root; then
+    mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  else
+    die "MariaDB is not running on 127.0.0.1:3306 and only root can start it here"
+  fi
+  wait_port 127.0.0.1 3306 30 || die "MariaDB did not come up on 127.0.0.1:3306 (see its error log)"
+}
+
+ensure_redis() {
+  port_open 127.0.0.1 6379 && return 0
+  command -v redis-server >/dev/null || install_packages redis-server
+  log "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  wait_port 127.0.0.1 6379 10 || die "Redis did not come up on 127.0.0.1:6379"
+}
+
+ensure_rabbitmq() {
+  port_open 127.0.0.1 5672 && return 0
+  command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || install_packages rabbitmq-server
+  log "starting RabbitMQ"
+  if is_root; then
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    # The node may be running with the app stopped (e.g. after an interrupted test).
+    rabbitmqctl start_app >/dev/null 2>&1 || true
+  else
+    die "RabbitMQ is not running on 127.0.0.1:5672 and only root can start it here"
+  fi
+  wait_port 127.0.0.1 5672 60 || die "RabbitMQ did not come up on 127.0.0.1:5672"
+}
+
+# Decides how to reach MySQL: root over TCP with an empty password (these machines), or an
+# `instant` user made here on a fresh Debian box where root only logs in by unix socket.
+# Exports INSTANT_DATABASE_URL (unless set) and INSTANT_TEST_MYSQL (server URL for tests).
+ensure_db_access() {
+  local db_name="${INSTANT_DB_NAME:-instant}"
+  if [ -n "${INSTANT_DATABASE_URL:-}" ]; then
+    export INSTANT_TEST_MYSQL="${INSTANT_TEST_MYSQL:-${INSTANT_DATABASE_URL%/*}}"
+    return 0
+  fi
+  command -v mysql >/dev/null || install_packages mariadb-client
+  local server
+  if mysql -h127.0.0.1 -uroot -e 'SELECT 1' >/dev/null 2>&1; then
+    server="mysql://root@127.0.0.1:3306"
+  else
+    local pwfile="$RUN_DIR/mysql-password"
+    mkdir -p "$RUN_DIR"
+    if [ ! -s "$pwfile" ] || ! mysql -h127.0.0.1 -uinstant -p"$(cat "$pwfile")" -e 'SELECT 1' >/dev/null 2>&1; then
+      is_root && mysql -uroot -e 'SELECT 1' >/dev/null 2>&1 ||
+        die "cannot log in to MySQL as root over TCP or the unix socket; set INSTANT_DATABASE_URL"
+      log "creating the MySQL user 'instant' (password in $pwfile)"
+      (umask 077 && openssl rand -hex 16 >"$pwfile")
+      local pw; pw="$(cat "$pwfile")"
+      mysql -uroot <<SQL
+CREATE USER IF NOT EXISTS 'instant'@'127.0.0.1' IDENTIFIED BY '$pw';
+CREATE USER IF NOT EXISTS 'instant'@'localhost' IDENTIFIED BY '$pw';
+ALTER USER 'instant'@'127.0.0.1' IDENTIFIED BY '$pw';
+ALTER USER 'instant'@'localhost' IDENTIFIED BY '$pw';
+GRANT ALL PRIVILEGES ON \`instant%\`.* TO 'instant'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON \`instant%\`.* TO 'instant'@'localhost';
+SQL
+    fi
+    server="mysql://instant:$(cat "$pwfile")@127.0.0.1:3306"
+  fi
+  export INSTANT_DATABASE_URL="$server/$db_name"
+  export INSTANT_TEST_MYSQL="${INSTANT_TEST_MYSQL:-$server}"
+}
+
+# Checks (and where it can, starts or installs) everything the platform needs locally.
+ensure_dependencies() {
+  command -v cargo >/dev/null || die "missing: a Rust toolchain (cargo); install it with rustup"
+  command -v openssl >/dev/null || install_packages openssl
+  command -v curl >/dev/null || install_packages curl
+  ensure_mariadb
+  ensure_redis
+  ensure_rabbitmq
+  ensure_db_access
+}
+
+# The Ed25519 key pair auth signs with and everyone verifies with.
+ensure_keys() {
+  local dir="$RUN_DIR/keys"
+  mkdir -p "$dir"
+  if [ ! -s "$dir/jwt_private.pem" ]; then
+    log "generating the JWT signing key pair in $dir"
+    (umask 077 && openssl genpkey -algorithm ed25519 -out "$dir/jwt_private.pem")
+    openssl pkey -pubout -in "$dir/jwt_private.pem" -out "$dir/jwt_public.pem"
+  fi
+  export INSTANT_JWT_PRIVATE_KEY_FILE="${INSTANT_JWT_PRIVATE_KEY_FILE:-$dir/jwt_private.pem}"
+  export INSTANT_JWT_PUBLIC_KEY_FILE="${INSTANT_JWT_PUBLIC_KEY_FILE:-$dir/jwt_public.pem}"
+}
+
+# Which cargo profile and where its binaries land.
+profile_dir() {
+  case "${INSTANT_PROFILE:-release}" in
+    dev | debug) echo "$CARGO_TARGET_DIR/debug" ;;
+    *) echo "$CARGO_TARGET_DIR/${INSTANT_PROFILE:-release}" ;;
+  esac
+}
+
+build_binaries() {
+  local profile="${INSTANT_PROFILE:-release}"
+  [ "$profile" = debug ] && profile=dev
+  log "building all binaries (profile $profile)"
+  (cd "$ROOT" && cargo build --profile "$profile" --workspace --bins --quiet) || die "build failed"
+}
+
+# A process that exited but was not reaped yet (a zombie) counts as gone.
+pid_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+alive() { [ -f "$RUN_DIR/$1.pid" ] && pid_alive "$(cat "$RUN_DIR/$1.pid")"; }
+
+# The mysql client as the account ensure_db_access chose.
+mysql_cmd() {
+  local url="${INSTANT_TEST_MYSQL:-mysql://root@127.0.0.1:3306}"
+  local rest="${url#mysql://}" creds="" hostport user pass
+  case "$rest" in *@*) creds="${rest%%@*}"; rest="${rest#*@}" ;; esac
+  hostport="${rest%%/*}"
+  user="${creds%%:*}"; pass=""
+  [[ "$creds" == *:* ]] && pass="${creds#*:}"
+  mysql -h"${hostport%%:*}" -P"${hostport##*:}" -u"${user:-root}" ${pass:+-p"$pass"} "$@"
+}

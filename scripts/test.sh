@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite, against the real MariaDB, Redis and RabbitMQ (started or installed
+# here when missing). `.ci/run` calls exactly this.
+#   1. formatting and clippy (-D warnings);           skip with INSTANT_SKIP_LINT=1
+#   2. every crate's tests, in parallel, each test in its own database / name prefix;
+#   3. the disruptive tests (they restart the shared broker) one at a time, alone;
+#   4. end to end: up.sh on spare ports, the auth flow through the gateway, down.sh.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+started=$SECONDS
+
+ensure_dependencies
+# Whatever happens, leave the broker running for whoever comes next.
+trap 'port_open 127.0.0.1 5672 || { rabbitmqctl start_app >/dev/null 2>&1 || ensure_rabbitmq; }' EXIT
+
+log "removing leftovers of earlier interrupted runs"
+for db in $(mysql_cmd -N -e "SHOW DATABASES LIKE 'instant\\_t\\_%'" 2>/dev/null); do
+  mysql_cmd -e "DROP DATABASE \`$db\`" >/dev/null 2>&1 || true
+done
+if command -v rabbitmqctl >/dev/null; then
+  rabbitmqctl list_queues -q name 2>/dev/null | grep -E '^(t[0-9a-z]{26}|e2e)\.' | while read -r q; do
+    rabbitmqctl delete_queue "$q" >/dev/null 2>&1 || true
+  done
+fi
+
+if [ "${INSTANT_SKIP_LINT:-0}" != 1 ]; then
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "cargo clippy -D warnings"
+  cargo clippy --workspace --all-targets --quiet -- -D warnings
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+  log "tests (nextest), then the disruptive ones alone"
+  cargo nextest run --workspace --no-fail-fast -E 'not test(/^disruptive_/)'
+  cargo nextest run --workspace --no-fail-fast -j 1 -E 'test(/^disruptive_/)'
+else
+  log "tests (cargo test), then the disruptive ones alone"
+  cargo test --workspace --no-fail-fast -- --skip disruptive_
+  cargo test --workspace --no-fail-fast -- disruptive_ --test-threads=1
+fi
+
+log "end to end through up.sh"
+"$ROOT/scripts/e2e.sh"
+
+log "all tests passed in $((SECONDS - started)) s"
