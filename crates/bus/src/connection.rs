@@ -9,6 +9,18 @@ use lapin::{Channel, Connection, ConnectionProperties, options::ConfirmSelectOpt
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Mutex;
 
+/// How long connecting and declaring the topology may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a connection could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Amqp(#[from] lapin::Error),
+    #[error("timed out connecting to RabbitMQ")]
+    Timeout,
+}
+
 /// The process's handle on RabbitMQ. Cheap to clone.
 #[derive(Clone)]
 pub struct Bus {
@@ -49,7 +61,7 @@ impl Bus {
     }
 
     /// A live connection: the current one, or a new one with the topology declared.
-    pub async fn connection(&self) -> lapin::Result<Arc<Connection>> {
+    pub async fn connection(&self) -> Result<Arc<Connection>, ConnectError> {
         let mut guard = self.inner.conn.lock().await;
         if let Some(conn) = guard.as_ref()
             && conn.status().connected()
@@ -58,17 +70,26 @@ impl Bus {
         }
         let had_connection = guard.is_some();
         *guard = None;
+        // Bounded: a broker that accepts TCP but is still booting must not hold the lock
+        // (and every publisher behind it) for long.
+        let conn = tokio::time::timeout(CONNECT_TIMEOUT, self.open())
+            .await
+            .map_err(|_| ConnectError::Timeout)??;
+        if had_connection {
+            metrics::counter!("bus_reconnects_total").increment(1);
+            tracing::info!("reconnected to RabbitMQ");
+        }
+        *guard = Some(conn.clone());
+        Ok(conn)
+    }
+
+    async fn open(&self) -> lapin::Result<Arc<Connection>> {
         let props =
             ConnectionProperties::default().with_connection_name(self.inner.name.as_str().into());
         let conn = Arc::new(Connection::connect(&self.inner.settings.url, props).await?);
         let ch = conn.create_channel().await?;
         self.inner.topology.declare(&ch).await?;
         let _ = ch.close(200, "topology declared".into()).await;
-        if had_connection {
-            metrics::counter!("bus_reconnects_total").increment(1);
-            tracing::info!("reconnected to RabbitMQ");
-        }
-        *guard = Some(conn.clone());
         Ok(conn)
     }
 
@@ -90,7 +111,7 @@ impl Bus {
     }
 
     /// The shared confirm channel, (re)opened as needed.
-    pub(crate) async fn publish_channel(&self) -> lapin::Result<Channel> {
+    pub(crate) async fn publish_channel(&self) -> Result<Channel, ConnectError> {
         let mut guard = self.inner.publish_channel.lock().await;
         if let Some(ch) = guard.as_ref()
             && ch.status().connected()

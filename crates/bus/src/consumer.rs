@@ -36,6 +36,17 @@ enum SessionEnd {
     Shutdown,
 }
 
+/// How long a channel operation may take before the session is considered broken.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A broker call with a deadline: a half-dead connection must not hang a consumer.
+async fn bounded<T>(call: impl Future<Output = lapin::Result<T>>) -> Result<T, String> {
+    match tokio::time::timeout(SETUP_TIMEOUT, call).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err("broker did not answer in time".into()),
+    }
+}
+
 /// Consumes `queue` (a contract name; the topology adds its prefix) until shutdown,
 /// reconnecting with backoff whenever the connection or channel is lost.
 pub async fn consume<H: Handler>(
@@ -87,30 +98,35 @@ async fn session<H: Handler>(
     shutdown: &mut ShutdownSignal,
     backoff: &mut Backoff,
 ) -> Result<SessionEnd, String> {
-    let text = |e: lapin::Error| e.to_string();
-    let ch = conn.create_channel().await.map_err(text)?;
-    ch.basic_qos(prefetch, BasicQosOptions::default())
-        .await
-        .map_err(text)?;
+    let ch = bounded(conn.create_channel()).await?;
+    bounded(ch.basic_qos(prefetch, BasicQosOptions::default())).await?;
     let tag = format!("{queue}.{}", ulid::Ulid::generate());
-    let mut consumer = ch
-        .basic_consume(
-            queue.into(),
-            tag.as_str().into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .map_err(text)?;
+    let mut consumer = bounded(ch.basic_consume(
+        queue.into(),
+        tag.as_str().into(),
+        BasicConsumeOptions::default(),
+        FieldTable::default(),
+    ))
+    .await?;
     tracing::info!(%queue, "consuming");
+    // Supervisor: lapin normally ends the consumer stream when the connection dies, but we
+    // do not bet delivery on it; a dead connection or channel is noticed within a second.
+    let mut watchdog = tokio::time::interval(Duration::from_secs(1));
     loop {
         let next = tokio::select! {
             biased;
             _ = shutdown.wait() => {
                 // Unacked prefetched deliveries return to the queue when the channel closes.
-                let _ = ch.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
-                let _ = ch.close(200, "shutdown".into()).await;
+                let cancel = ch.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
+                let _ = tokio::time::timeout(SETUP_TIMEOUT, cancel).await;
+                let _ = tokio::time::timeout(SETUP_TIMEOUT, ch.close(200, "shutdown".into())).await;
                 return Ok(SessionEnd::Shutdown);
+            }
+            _ = watchdog.tick() => {
+                if !conn.status().connected() || !ch.status().connected() {
+                    return Err("connection or channel no longer open".into());
+                }
+                continue;
             }
             next = consumer.next() => next,
         };
@@ -122,7 +138,7 @@ async fn session<H: Handler>(
         backoff.reset();
         process(queue, delivery, handler, shutdown)
             .await
-            .map_err(text)?;
+            .map_err(|e| e.to_string())?;
     }
 }
 

@@ -17,7 +17,7 @@ pub mod publisher;
 pub mod settings;
 pub mod topology;
 
-pub use connection::{Bus, connect_in_background};
+pub use connection::{Bus, ConnectError, connect_in_background};
 pub use consumer::{Handler, HandlerError, consume};
 pub use message::{Incoming, Outgoing};
 pub use publisher::PublishError;

@@ -62,7 +62,10 @@ impl Bus {
 
     async fn publish_once(&self, out: &Outgoing, deadline: Instant) -> Result<(), PublishError> {
         let unavailable = |e: lapin::Error| PublishError::Unavailable(e.to_string());
-        let ch = self.publish_channel().await.map_err(unavailable)?;
+        let ch = self
+            .publish_channel()
+            .await
+            .map_err(|e| PublishError::Unavailable(e.to_string()))?;
         let options = BasicPublishOptions {
             mandatory: true,
             ..Default::default()

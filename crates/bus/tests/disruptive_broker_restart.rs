@@ -57,6 +57,7 @@ impl Handler for Seen {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn disruptive_broker_restart_publisher_and_consumer_resume() {
+    kit::telemetry::init_for_tests();
     let settings = BusSettings {
         queue_type: QueueType::Quorum,
         prefix: format!("t{}.", ulid::Ulid::generate().to_string().to_lowercase()),
