@@ -37,10 +37,10 @@ enum SessionEnd {
 }
 
 /// How long a channel operation may take before the session is considered broken.
-const SETUP_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const SETUP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A broker call with a deadline: a half-dead connection must not hang a consumer.
-async fn bounded<T>(call: impl Future<Output = lapin::Result<T>>) -> Result<T, String> {
+pub(crate) async fn bounded<T>(call: impl Future<Output = lapin::Result<T>>) -> Result<T, String> {
     match tokio::time::timeout(SETUP_TIMEOUT, call).await {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(_) => Err("broker did not answer in time".into()),
@@ -205,7 +205,7 @@ async fn process<H: Handler>(
     }
 }
 
-fn count(queue: &str, outcome: &'static str) {
+pub(crate) fn count(queue: &str, outcome: &'static str) {
     metrics::counter!("bus_deliveries_total", "queue" => queue.to_owned(), "outcome" => outcome)
         .increment(1);
 }

@@ -10,6 +10,7 @@
 //!   the topology by themselves (our own supervisor, not lapin's experimental recovery).
 
 mod backoff;
+pub mod batch;
 pub mod connection;
 pub mod consumer;
 pub mod message;
@@ -17,6 +18,7 @@ pub mod publisher;
 pub mod settings;
 pub mod topology;
 
+pub use batch::{BatchHandler, BatchSettings, consume_batches};
 pub use connection::{Bus, ConnectError, connect_in_background};
 pub use consumer::{Handler, HandlerError, consume};
 pub use message::{Incoming, Outgoing};

@@ -53,6 +53,10 @@ pub mod routing {
     pub fn user_offline(user_id: UserId) -> String {
         format!("user.status.offline.{user_id}")
     }
+    /// A member's read cursor moved (push-worker tells the other members and devices).
+    pub fn chat_read(conversation_id: ConversationId) -> String {
+        format!("chat.read.conversation.{conversation_id}")
+    }
     pub fn conversation_notification(conversation_id: ConversationId) -> String {
         format!("system.notification.conversation.{conversation_id}")
     }
@@ -61,6 +65,7 @@ pub mod routing {
 /// Dotted kinds of envelopes: past-tense facts.
 pub mod kind {
     pub const MESSAGE_SENT: &str = "chat.message_sent";
+    pub const READ_MOVED: &str = "chat.read_moved";
     pub const USER_ONLINE: &str = "user.went_online";
     pub const USER_OFFLINE: &str = "user.went_offline";
     pub const BROADCAST_SENT: &str = "system.broadcast_sent";
@@ -139,4 +144,15 @@ mod tests {
             .expect("queue");
         assert!(persistence.1.contains(&"system.broadcast"));
     }
+}
+
+/// `data` of a `chat.message_sent` envelope: the message, exactly as acknowledged.
+pub type MessageSent = crate::rest::Message;
+
+/// `data` of a `chat.read_moved` envelope (routing key `chat.read.conversation.{id}`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReadMoved {
+    pub conversation_id: crate::ConversationId,
+    pub user_id: crate::UserId,
+    pub seq: i64,
 }

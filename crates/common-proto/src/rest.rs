@@ -89,3 +89,120 @@ pub struct Readiness {
     /// Each dependency the service uses, `up` or the reason it is not.
     pub checks: std::collections::BTreeMap<String, String>,
 }
+
+/// Limits of the messaging contract, shared by validation and tests.
+pub mod limits {
+    /// Characters of a message's content.
+    pub const MAX_CONTENT_CHARS: usize = 8000;
+    /// Characters of a `client_msg_id`.
+    pub const MAX_CLIENT_MSG_ID_CHARS: usize = 64;
+    /// Characters of a group name.
+    pub const MAX_GROUP_NAME_CHARS: usize = 100;
+    /// Members named when a group is created.
+    pub const MAX_INITIAL_MEMBERS: usize = 500;
+    /// Messages in one history page.
+    pub const MAX_HISTORY_PAGE: i64 = 200;
+    /// Conversations in one list page.
+    pub const MAX_CONVERSATION_PAGE: i64 = 100;
+}
+
+/// `POST /conversations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateConversation {
+    /// `direct` or `group`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Direct: exactly the other user. Group: the initial members besides the creator.
+    pub member_ids: Vec<UserId>,
+    /// Groups only: 1..=100 characters.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A member of a conversation with their role.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    pub user_id: UserId,
+    /// `owner`, `admin` or `member`.
+    pub role: String,
+    pub last_read_seq: i64,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A conversation as its members see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Conversation {
+    pub id: crate::ConversationId,
+    /// `direct` or `group`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: Option<String>,
+    pub announcement: Option<String>,
+    pub avatar_file_id: Option<String>,
+    /// Present on `GET /conversations/{id}` and on create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<Member>>,
+    pub last_message: Option<Message>,
+    /// Messages after the caller's read cursor.
+    pub unread_count: i64,
+    /// The newest persisted message's seq.
+    pub last_seq: i64,
+    /// The caller's read cursor.
+    pub last_read_seq: i64,
+    pub created_at: DateTime<Utc>,
+    /// The newest message's time, or the creation time.
+    pub last_activity_at: DateTime<Utc>,
+}
+
+/// `POST /messages` (and the `message` of a WebSocket `message.send`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    pub conversation_id: crate::ConversationId,
+    /// 1..=64 characters chosen by the client; repeating it returns the same message.
+    pub client_msg_id: String,
+    /// `text`, `file` or `image`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// 1..=8000 characters for text; a caption (may be empty) for files and images.
+    #[serde(default)]
+    pub content: String,
+    #[serde(default)]
+    pub file_id: Option<String>,
+    /// The id of a message of the same conversation.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+}
+
+/// A message, as stored and as delivered.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: String,
+    pub conversation_id: crate::ConversationId,
+    pub seq: i64,
+    pub sender_id: UserId,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub content: String,
+    #[serde(default)]
+    pub file_id: Option<String>,
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub client_msg_id: String,
+}
+
+/// `POST /messages/read`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MarkRead {
+    pub conversation_id: crate::ConversationId,
+    pub seq: i64,
+}

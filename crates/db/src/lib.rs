@@ -4,7 +4,9 @@
 //! is the only source of it, embedded here and applied by the `migrate` binary (a Kubernetes
 //! Job in production), never by a service at start.
 
+pub mod conversations;
 pub mod error;
+pub mod messages;
 pub mod migrate;
 pub mod pool;
 pub mod schema;
@@ -13,3 +15,9 @@ pub mod users;
 
 pub use error::DbError;
 pub use pool::{Conn, DbSettings, Pool};
+
+diesel::define_sql_function! {
+    /// MySQL's `LAST_INSERT_ID()`: MySQL has no `RETURNING`, so generated ids and
+    /// `LAST_INSERT_ID(expr)` counters are read back on the same connection.
+    fn last_insert_id() -> diesel::sql_types::Unsigned<diesel::sql_types::BigInt>;
+}

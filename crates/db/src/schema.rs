@@ -192,6 +192,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    send_receipts (conversation_id, sender_id, client_msg_id) {
+        conversation_id -> BigInt,
+        sender_id -> BigInt,
+        client_msg_id -> Varchar,
+        message_id -> Char,
+        seq -> BigInt,
+        created_at -> Datetime,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_token_families,
@@ -207,4 +218,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cascade_platforms,
     cascade_sync_jobs,
     processed_envelopes,
+    send_receipts,
 );

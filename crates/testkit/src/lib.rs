@@ -187,3 +187,43 @@ pub async fn service_env() -> (TestDb, Vec<(&'static str, String)>) {
     ];
     (db, env)
 }
+
+/// A user row made directly in the database (no password login needed), and an access
+/// token for it signed with the test key, as auth would sign it.
+pub async fn user_with_token(db_url: &str, username: &str, role: &str) -> (i64, String) {
+    let pool = db::pool::pool(&db::DbSettings {
+        url: db_url.to_owned(),
+        pool_size: 1,
+    })
+    .expect("pool");
+    let mut conn = db::pool::conn(&pool).await.expect("connection");
+    let user = db::users::insert(
+        &mut conn,
+        db::users::NewUser {
+            username,
+            password_hash: "not-a-login",
+            display_name: username,
+            role,
+        },
+    )
+    .await
+    .expect("insert user");
+    (user.id, token_for(user.id, role))
+}
+
+/// An access token for `user_id` signed with the test key.
+pub fn token_for(user_id: i64, role: &str) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let now = chrono::Utc::now().timestamp();
+    let claims = kit::auth::Claims {
+        iss: "instant-auth".into(),
+        aud: "instant".into(),
+        sub: user_id.to_string(),
+        role: role.into(),
+        iat: now,
+        exp: now + 3600,
+        jti: unique(),
+    };
+    let key = EncodingKey::from_ed_pem(&std::fs::read(&keys().private).expect("key")).expect("pem");
+    encode(&Header::new(Algorithm::EdDSA), &claims, &key).expect("sign")
+}

@@ -1,39 +1,54 @@
-//! `chat-api`: conversations, messages, groups, notifications, broadcasts and events (REST).
+//! `chat-api` owns `/conversations`, `/messages`, `/groups`, `/notifications`,
+//! `/broadcasts` and `/events`.
 //!
-//! Today it boots, connects to what it uses, declares the bus topology, serves
-//! `/health`, `/ready` and `/metrics`, and drains on SIGTERM; its features build on this.
+//! A send is validated completely here (membership, type, sizes, references), given its
+//! seq durably in MySQL with a receipt (`db::messages::take_seq`), published to the bus
+//! with a confirm, and only then answered: once a client has a seq, the message is on its
+//! way to history exactly once. Persistence is the persistence-worker's job.
 
+mod openapi;
+mod routes;
 pub mod settings;
+mod state;
 
 use actix_web::web;
 use kit::{
+    auth::Verifier,
     http::{ServerSpec, start},
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
 pub use settings::Settings;
+use state::State;
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
-    let mut tasks = Vec::new();
-    let mut readiness = Readiness::new();
     let pool = db::pool::pool(&settings.db)?;
-    readiness = readiness.with("mysql", db::pool::check(pool.clone()));
     let redis = kit::redis::pool(&settings.redis)?;
-    readiness = readiness.with("redis", kit::redis::check(redis.clone()));
     let bus = bus::Bus::new(&settings.bus, "chat-api");
-    readiness = readiness.with("rabbitmq", bus.check());
-    tasks.push(bus::connect_in_background(bus.clone(), shutdown.signal()));
+    let verifier = web::Data::new(Verifier::from_settings(&settings.jwt)?);
+    let readiness = Readiness::new()
+        .with("mysql", db::pool::check(pool.clone()))
+        .with("redis", kit::redis::check(redis.clone()))
+        .with("rabbitmq", bus.check());
+    let tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
+    let state = web::Data::new(State {
+        pool,
+        bus,
+        origin: settings.common.platform_code.clone(),
+    });
     let spec = ServerSpec {
         name: "chat-api",
         listen: settings.listen.clone(),
         workers: settings.common.http_workers,
         shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
         readiness,
-        max_json_bytes: 64 * 1024,
+        max_json_bytes: settings.max_json_bytes,
     };
-    let server = start(spec, |cfg: &mut web::ServiceConfig| {
-        cfg.route("/openapi.json", web::get().to(openapi));
+    let server = start(spec, move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(state.clone())
+            .app_data(verifier.clone())
+            .configure(routes::configure);
     })?;
     Ok(Service::new(
         server,
@@ -41,17 +56,4 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         tasks,
         settings.common.shutdown_timeout_secs,
     ))
-}
-
-/// This service's part of the public OpenAPI document (the gateway merges them).
-async fn openapi() -> actix_web::HttpResponse {
-    let doc = utoipa::openapi::OpenApiBuilder::new()
-        .info(
-            utoipa::openapi::InfoBuilder::new()
-                .title("chat-api")
-                .version(env!("CARGO_PKG_VERSION"))
-                .build(),
-        )
-        .build();
-    actix_web::HttpResponse::Ok().json(doc)
 }

@@ -1,10 +1,13 @@
 //! `chat-api`'s settings (environment variables; `chat-api --help` lists them).
 
 use clap::Parser;
-use kit::settings::CommonSettings;
+use kit::settings::{CommonSettings, JwtVerifySettings, RedisSettings};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "chat-api", about = "instant chat-api")]
+#[command(
+    name = "chat-api",
+    about = "instant chat-api: conversations, messages, groups, notifications"
+)]
 pub struct Settings {
     #[arg(long, env = "INSTANT_LISTEN", default_value = "127.0.0.1:8082")]
     pub listen: String,
@@ -13,7 +16,12 @@ pub struct Settings {
     #[command(flatten)]
     pub db: db::DbSettings,
     #[command(flatten)]
-    pub redis: kit::settings::RedisSettings,
+    pub redis: RedisSettings,
     #[command(flatten)]
     pub bus: bus::BusSettings,
+    #[command(flatten)]
+    pub jwt: JwtVerifySettings,
+    /// Largest JSON body accepted (a message of 8 000 four-byte characters fits).
+    #[arg(long, env = "INSTANT_MAX_JSON_BYTES", default_value_t = 64 * 1024)]
+    pub max_json_bytes: usize,
 }

@@ -1,8 +1,12 @@
-//! `persistence-worker`: consumes `persistence_queue` and writes messages, broadcasts and events to MySQL.
+//! `persistence-worker` consumes `persistence_queue` and writes to MySQL.
 //!
-//! Today it boots, connects to what it uses, declares the bus topology, serves
-//! `/health`, `/ready` and `/metrics`, and drains on SIGTERM; its features build on this.
+//! Chat messages are written in batches (many per transaction), idempotently on their
+//! unique keys, and acknowledged only after the commit. A database outage makes the batch
+//! wait and retry with backoff (nothing is dead-lettered because MySQL was down); a message
+//! that can never be written goes to the dead-letter queue and is counted.
+//! Metrics: `persistence_lag_seconds` (publish to commit), `persistence_messages_total`.
 
+mod persist;
 pub mod settings;
 
 use actix_web::web;
@@ -12,44 +16,40 @@ use kit::{
     readiness::Readiness,
 };
 pub use settings::Settings;
+use std::{sync::Arc, time::Duration};
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
-    let mut tasks = Vec::new();
-    let mut readiness = Readiness::new();
     let pool = db::pool::pool(&settings.db)?;
-    readiness = readiness.with("mysql", db::pool::check(pool.clone()));
     let bus = bus::Bus::new(&settings.bus, "persistence-worker");
-    readiness = readiness.with("rabbitmq", bus.check());
-    tasks.push(bus::connect_in_background(bus.clone(), shutdown.signal()));
+    let readiness = Readiness::new()
+        .with("mysql", db::pool::check(pool.clone()))
+        .with("rabbitmq", bus.check());
+    let batch = bus::BatchSettings {
+        max: settings.batch_max.max(1),
+        linger: Duration::from_millis(settings.batch_linger_ms),
+    };
+    let handler = Arc::new(persist::Persist { pool });
+    let tasks = vec![tokio::spawn(bus::consume_batches(
+        bus.clone(),
+        common_proto::bus::PERSISTENCE_QUEUE,
+        handler,
+        batch,
+        shutdown.signal(),
+    ))];
     let spec = ServerSpec {
         name: "persistence-worker",
         listen: settings.listen.clone(),
-        workers: settings.common.http_workers,
+        workers: 1,
         shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
         readiness,
-        max_json_bytes: 64 * 1024,
+        max_json_bytes: 4096,
     };
-    let server = start(spec, |cfg: &mut web::ServiceConfig| {
-        cfg.route("/openapi.json", web::get().to(openapi));
-    })?;
+    let server = start(spec, |_cfg: &mut web::ServiceConfig| {})?;
     Ok(Service::new(
         server,
         shutdown,
         tasks,
         settings.common.shutdown_timeout_secs,
     ))
-}
-
-/// This service's part of the public OpenAPI document (the gateway merges them).
-async fn openapi() -> actix_web::HttpResponse {
-    let doc = utoipa::openapi::OpenApiBuilder::new()
-        .info(
-            utoipa::openapi::InfoBuilder::new()
-                .title("persistence-worker")
-                .version(env!("CARGO_PKG_VERSION"))
-                .build(),
-        )
-        .build();
-    actix_web::HttpResponse::Ok().json(doc)
 }

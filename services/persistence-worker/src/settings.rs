@@ -1,10 +1,13 @@
-//! `persistence-worker`'s settings (environment variables; `persistence-worker --help` lists them).
+//! `persistence-worker`'s settings (environment variables; `--help` lists them).
 
 use clap::Parser;
 use kit::settings::CommonSettings;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "persistence-worker", about = "instant persistence-worker")]
+#[command(
+    name = "persistence-worker",
+    about = "instant persistence-worker: persistence_queue -> MySQL"
+)]
 pub struct Settings {
     #[arg(long, env = "INSTANT_LISTEN", default_value = "127.0.0.1:8091")]
     pub listen: String,
@@ -14,4 +17,10 @@ pub struct Settings {
     pub db: db::DbSettings,
     #[command(flatten)]
     pub bus: bus::BusSettings,
+    /// Messages written per transaction at most.
+    #[arg(long, env = "INSTANT_PERSIST_BATCH_MAX", default_value_t = 256)]
+    pub batch_max: usize,
+    /// How long a batch waits to fill after its first message, in milliseconds.
+    #[arg(long, env = "INSTANT_PERSIST_BATCH_LINGER_MS", default_value_t = 5)]
+    pub batch_linger_ms: u64,
 }

@@ -1,0 +1,218 @@
+//! The batch consumer: takes up to `max` deliveries (waiting at most `linger` after the
+//! first), hands them to the handler together, and acks them once the handler's work is
+//! durable. Same guarantees as [`crate::consume`]: retry-later keeps the whole batch and
+//! backs off, poison messages are dead-lettered one by one, a panicking batch is retried
+//! message by message so one bad message cannot take its neighbours down with it.
+
+use crate::{
+    Bus, HandlerError, Incoming,
+    backoff::Backoff,
+    consumer::{SETUP_TIMEOUT, bounded, count},
+};
+use futures_util::{FutureExt, StreamExt};
+use kit::lifecycle::ShutdownSignal;
+use lapin::{
+    message::Delivery,
+    options::{
+        BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
+    },
+    types::FieldTable,
+};
+use std::{future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+
+/// Work done for a batch. Returns one verdict per message (`Err(reason)` = poison), or
+/// `Err(HandlerError::Retry)` when nothing could be done now (the whole batch is retried).
+pub trait BatchHandler: Send + Sync + 'static {
+    fn handle_batch(
+        &self,
+        batch: &[Incoming],
+    ) -> impl Future<Output = Result<Vec<Result<(), String>>, HandlerError>> + Send;
+}
+
+/// Batch size and how long to wait for it to fill.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchSettings {
+    pub max: usize,
+    pub linger: Duration,
+}
+
+/// Consumes `queue` in batches until shutdown, reconnecting like [`crate::consume`].
+pub async fn consume_batches<H: BatchHandler>(
+    bus: Bus,
+    queue: &str,
+    handler: Arc<H>,
+    batch: BatchSettings,
+    mut shutdown: ShutdownSignal,
+) {
+    let queue_name = bus.topology().name(queue);
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+    let mut first = true;
+    while !shutdown.is_triggered() {
+        if !first {
+            tokio::select! {
+                _ = tokio::time::sleep(backoff.next_delay()) => {}
+                _ = shutdown.wait() => break,
+            }
+        }
+        first = false;
+        let Some(conn) = bus.connect_until(&mut shutdown).await else {
+            break;
+        };
+        let prefetch = bus.settings().prefetch.max(batch.max as u16);
+        match session(
+            &conn,
+            &queue_name,
+            prefetch,
+            handler.as_ref(),
+            batch,
+            &mut shutdown,
+            &mut backoff,
+        )
+        .await
+        {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::warn!(queue = %queue_name, error = %e, "batch consumer lost its channel; reconnecting")
+            }
+        }
+    }
+    tracing::info!(queue = %queue_name, "batch consumer stopped");
+}
+
+async fn session<H: BatchHandler>(
+    conn: &lapin::Connection,
+    queue: &str,
+    prefetch: u16,
+    handler: &H,
+    settings: BatchSettings,
+    shutdown: &mut ShutdownSignal,
+    backoff: &mut Backoff,
+) -> Result<(), String> {
+    let ch = bounded(conn.create_channel()).await?;
+    bounded(ch.basic_qos(prefetch, BasicQosOptions::default())).await?;
+    let tag = format!("{queue}.{}", ulid::Ulid::generate());
+    let mut consumer = bounded(ch.basic_consume(
+        queue.into(),
+        tag.as_str().into(),
+        BasicConsumeOptions::default(),
+        FieldTable::default(),
+    ))
+    .await?;
+    tracing::info!(%queue, max = settings.max, "consuming in batches");
+    let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = shutdown.wait() => {
+                let cancel = ch.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
+                let _ = tokio::time::timeout(SETUP_TIMEOUT, cancel).await;
+                let _ = tokio::time::timeout(SETUP_TIMEOUT, ch.close(200, "shutdown".into())).await;
+                return Ok(());
+            }
+            _ = watchdog.tick() => {
+                if !conn.status().connected() || !ch.status().connected() {
+                    return Err("connection or channel no longer open".into());
+                }
+                continue;
+            }
+            next = consumer.next() => next,
+        };
+        let mut deliveries = vec![next_delivery(first)?];
+        let deadline = tokio::time::Instant::now() + settings.linger;
+        while deliveries.len() < settings.max {
+            match tokio::time::timeout_at(deadline, consumer.next()).await {
+                Ok(next) => deliveries.push(next_delivery(next)?),
+                Err(_) => break,
+            }
+        }
+        backoff.reset();
+        process(queue, deliveries, handler, shutdown)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+}
+
+fn next_delivery(next: Option<lapin::Result<Delivery>>) -> Result<Delivery, String> {
+    match next {
+        Some(Ok(d)) => Ok(d),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err("the broker ended the consumer".into()),
+    }
+}
+
+async fn process<H: BatchHandler>(
+    queue: &str,
+    deliveries: Vec<Delivery>,
+    handler: &H,
+    shutdown: &mut ShutdownSignal,
+) -> lapin::Result<()> {
+    let batch: Vec<Incoming> = deliveries.iter().map(Incoming::from_delivery).collect();
+    let mut retry = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
+    loop {
+        let started = std::time::Instant::now();
+        let outcome = AssertUnwindSafe(handler.handle_batch(&batch))
+            .catch_unwind()
+            .await;
+        metrics::histogram!("bus_batch_duration_seconds", "queue" => queue.to_owned())
+            .record(started.elapsed().as_secs_f64());
+        metrics::histogram!("bus_batch_size", "queue" => queue.to_owned())
+            .record(batch.len() as f64);
+        match outcome {
+            Ok(Ok(verdicts)) => {
+                for (i, delivery) in deliveries.iter().enumerate() {
+                    match verdicts.get(i) {
+                        Some(Ok(())) => {
+                            delivery.ack(BasicAckOptions::default()).await?;
+                            count(queue, "ack");
+                        }
+                        Some(Err(reason)) => dead_letter(queue, delivery, reason).await?,
+                        None => dead_letter(queue, delivery, "handler gave no verdict").await?,
+                    }
+                }
+                return Ok(());
+            }
+            Ok(Err(HandlerError::Poison(reason))) => {
+                for delivery in &deliveries {
+                    dead_letter(queue, delivery, &reason).await?;
+                }
+                return Ok(());
+            }
+            Err(_) if deliveries.len() > 1 => {
+                tracing::warn!(%queue, size = deliveries.len(), "batch handler panicked; retrying message by message");
+                for delivery in deliveries {
+                    Box::pin(process(queue, vec![delivery], handler, shutdown)).await?;
+                }
+                return Ok(());
+            }
+            Err(_) => {
+                return dead_letter(queue, &deliveries[0], "handler panicked").await;
+            }
+            Ok(Err(HandlerError::Retry(reason))) => {
+                count(queue, "retry");
+                let wait = retry.next_delay();
+                tracing::warn!(%queue, %reason, ?wait, size = deliveries.len(), "batch handler asked to retry later");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.wait() => {
+                        for delivery in &deliveries {
+                            delivery.nack(BasicNackOptions { requeue: true, multiple: false }).await?;
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn dead_letter(queue: &str, delivery: &Delivery, reason: &str) -> lapin::Result<()> {
+    tracing::warn!(%queue, %reason, "dead-lettering poison message");
+    delivery
+        .nack(BasicNackOptions {
+            requeue: false,
+            multiple: false,
+        })
+        .await?;
+    count(queue, "dead_letter");
+    Ok(())
+}

@@ -1,0 +1,104 @@
+use super::view::conversation_view;
+use crate::state::State;
+use actix_web::{HttpResponse, web};
+use common_proto::{
+    error::ErrorBody,
+    rest::{Conversation, CreateConversation, limits},
+};
+use kit::{ApiError, ApiResult, auth::AuthUser};
+
+/// Opens the direct conversation with another user (200 with the existing one if there
+/// is one) or creates a group owned by the caller (201).
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", security(("bearer" = [])),
+    request_body = CreateConversation,
+    responses((status = 201, body = Conversation), (status = 200, description = "the existing direct conversation", body = Conversation),
+              (status = 422, body = ErrorBody)))]
+pub async fn create_conversation(
+    state: web::Data<State>,
+    me: AuthUser,
+    body: web::Json<CreateConversation>,
+) -> ApiResult<HttpResponse> {
+    let req = body.into_inner();
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let (row, created) = match req.kind.as_str() {
+        "direct" => {
+            let [other] = req.member_ids[..] else {
+                return Err(ApiError::validation(
+                    "member_ids",
+                    "a direct conversation names exactly one other user",
+                ));
+            };
+            if other == me.id {
+                return Err(ApiError::validation(
+                    "member_ids",
+                    "cannot open a direct conversation with yourself",
+                ));
+            }
+            if req.name.is_some() {
+                return Err(ApiError::validation(
+                    "name",
+                    "direct conversations have no name",
+                ));
+            }
+            if !db::conversations::missing_users(&mut conn, &[other])
+                .await?
+                .is_empty()
+            {
+                return Err(ApiError::validation(
+                    "member_ids",
+                    format!("no user {other}"),
+                ));
+            }
+            db::conversations::open_direct(&mut conn, me.id, other).await?
+        }
+        "group" => {
+            let name = req.name.as_deref().map(str::trim).unwrap_or("");
+            let chars = name.chars().count();
+            if chars == 0
+                || chars > limits::MAX_GROUP_NAME_CHARS
+                || name.chars().any(char::is_control)
+            {
+                return Err(ApiError::validation("name", "must be 1 to 100 characters"));
+            }
+            let mut others = req.member_ids.clone();
+            others.sort_unstable();
+            others.dedup();
+            others.retain(|id| *id != me.id);
+            if others.len() > limits::MAX_INITIAL_MEMBERS {
+                return Err(ApiError::validation(
+                    "member_ids",
+                    format!(
+                        "at most {} members at creation",
+                        limits::MAX_INITIAL_MEMBERS
+                    ),
+                ));
+            }
+            let missing = db::conversations::missing_users(&mut conn, &others).await?;
+            if !missing.is_empty() {
+                return Err(ApiError::validation(
+                    "member_ids",
+                    format!("no such users: {missing:?}"),
+                ));
+            }
+            (
+                db::conversations::create_group(&mut conn, me.id, name, &others).await?,
+                true,
+            )
+        }
+        _ => {
+            return Err(ApiError::validation(
+                "type",
+                "must be \"direct\" or \"group\"",
+            ));
+        }
+    };
+    let member = db::conversations::active_member(&mut conn, row.id, me.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("creator is not a member"))?;
+    let view = conversation_view(&mut conn, &row, &member, true).await?;
+    Ok(if created {
+        HttpResponse::Created().json(view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
+}

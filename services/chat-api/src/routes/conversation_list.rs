@@ -1,0 +1,68 @@
+use super::view::conversation_view;
+use crate::state::State;
+use actix_web::{HttpResponse, web};
+use chrono::DateTime;
+use common_proto::{
+    error::ErrorBody,
+    rest::{Conversation, limits},
+};
+use kit::{ApiError, ApiResult, auth::AuthUser};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// 1..=100, default 20.
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of conversations; `next_cursor` is absent on the last page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConversationPage {
+    pub items: Vec<Conversation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The caller's conversations, newest activity first.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = ConversationPage), (status = 422, body = ErrorBody)))]
+pub async fn list_conversations(
+    state: web::Data<State>,
+    me: AuthUser,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=limits::MAX_CONVERSATION_PAGE).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 100"));
+    }
+    let before = query.cursor.as_deref().map(parse_cursor).transpose()?;
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let rows = db::conversations::list_for_user(&mut conn, me.id, before, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let mut items = Vec::with_capacity(rows.len());
+    for (row, member) in rows.iter().take(limit as usize) {
+        items.push(conversation_view(&mut conn, row, member, false).await?);
+    }
+    let next_cursor = if more {
+        items
+            .last()
+            .map(|c| format!("{}_{}", c.last_activity_at.timestamp_micros(), c.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(ConversationPage { items, next_cursor }))
+}
+
+/// `"<activity micros>_<id>"`.
+fn parse_cursor(cursor: &str) -> ApiResult<(chrono::NaiveDateTime, i64)> {
+    let bad = || ApiError::validation("cursor", "is not a cursor from this API");
+    let (micros, id) = cursor.split_once('_').ok_or_else(bad)?;
+    let micros: i64 = micros.parse().map_err(|_| bad())?;
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    let at = DateTime::from_timestamp_micros(micros)
+        .ok_or_else(bad)?
+        .naive_utc();
+    Ok((at, id))
+}

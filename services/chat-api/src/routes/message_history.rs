@@ -1,0 +1,55 @@
+use crate::state::State;
+use actix_web::{HttpResponse, web};
+use common_proto::{
+    error::ErrorBody,
+    rest::{Items, Message, limits},
+};
+use kit::{ApiError, ApiResult, auth::AuthUser};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct HistoryQuery {
+    pub conversation_id: i64,
+    /// Messages with seq above this (exclusive).
+    pub after_seq: Option<i64>,
+    /// Messages with seq below this (exclusive); alone, the newest page below it.
+    pub before_seq: Option<i64>,
+    /// 1..=200, default 50.
+    pub limit: Option<i64>,
+}
+
+/// History of a conversation, ascending by seq. Members only (404 otherwise); a member who
+/// left or was removed reads up to their departure.
+#[utoipa::path(get, path = "/api/v1/messages", tag = "messages", security(("bearer" = [])), params(HistoryQuery),
+    responses((status = 200, body = Items<Message>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn history(
+    state: web::Data<State>,
+    me: AuthUser,
+    query: web::Query<HistoryQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=limits::MAX_HISTORY_PAGE).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 200"));
+    }
+    if query.after_seq.is_some_and(|s| s < 0) {
+        return Err(ApiError::validation("after_seq", "must not be negative"));
+    }
+    if query.before_seq.is_some_and(|s| s < 1) {
+        return Err(ApiError::validation("before_seq", "must be positive"));
+    }
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let member = db::conversations::any_member(&mut conn, query.conversation_id, me.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    let rows = db::messages::history(
+        &mut conn,
+        query.conversation_id,
+        query.after_seq,
+        query.before_seq,
+        member.left_seq,
+        limit,
+    )
+    .await?;
+    let items: Vec<Message> = rows.iter().map(|m| m.to_public()).collect();
+    Ok(HttpResponse::Ok().json(Items { items }))
+}

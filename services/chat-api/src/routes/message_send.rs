@@ -1,0 +1,187 @@
+use crate::state::State;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{TimeZone, Utc};
+use common_proto::{
+    bus::{Envelope, kind, routing},
+    error::ErrorBody,
+    rest::{Message, SendMessage, limits},
+};
+use db::messages::Taken;
+use kit::{ApiError, ApiResult, auth::AuthUser, http::RequestId};
+
+/// Sends a message. Everything that could make it fail later is checked first; the seq is
+/// taken durably; the answer comes only after the broker confirmed the message. The same
+/// `client_msg_id` from the same sender returns the same message (200) instead of a new one.
+#[utoipa::path(post, path = "/api/v1/messages", tag = "messages", security(("bearer" = [])), request_body = SendMessage,
+    responses((status = 201, body = Message), (status = 200, description = "a repeat of an earlier send", body = Message),
+              (status = 404, description = "no such conversation for the caller", body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn send_message(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: AuthUser,
+    body: web::Json<SendMessage>,
+) -> ApiResult<HttpResponse> {
+    let send = body.into_inner();
+    validate(&send)?;
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let member = db::conversations::active_member(&mut conn, send.conversation_id, me.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    if member
+        .muted_until
+        .is_some_and(|until| until > Utc::now().naive_utc())
+    {
+        return Err(ApiError::forbidden("you are muted in this conversation"));
+    }
+    if let Some(reply_to) = &send.reply_to
+        && !db::messages::exists_in(&mut conn, send.conversation_id, reply_to).await?
+    {
+        return Err(ApiError::validation(
+            "reply_to",
+            "no such message in this conversation",
+        ));
+    }
+    let new_id = ulid::Ulid::generate().to_string();
+    let taken = db::messages::take_seq(
+        &mut conn,
+        send.conversation_id,
+        me.id,
+        &send.client_msg_id,
+        &new_id,
+    )
+    .await?;
+    drop(conn);
+    let (receipt, repeat) = match taken {
+        Taken::New(r) => (r, false),
+        Taken::Repeat(r) => (r, true),
+    };
+    let message = Message {
+        id: receipt.message_id,
+        conversation_id: send.conversation_id,
+        seq: receipt.seq,
+        sender_id: me.id,
+        kind: send.kind,
+        content: send.content,
+        file_id: send.file_id,
+        reply_to: send.reply_to,
+        created_at: Utc.from_utc_datetime(&receipt.created_at),
+        client_msg_id: send.client_msg_id,
+    };
+    // A repeat is published again: if the first attempt's publish failed, this one is what
+    // brings the message to history; if it succeeded, consumers drop the duplicate by id.
+    let envelope = Envelope::new(
+        message.id.clone(),
+        kind::MESSAGE_SENT,
+        state.origin.clone(),
+        &message,
+    );
+    let out = bus::Outgoing::envelope(
+        routing::chat_message(message.conversation_id),
+        &envelope,
+        RequestId::of(&req),
+    )
+    .map_err(ApiError::internal)?;
+    state.bus.publish(&out).await?;
+    metrics::counter!("chat_messages_sent_total", "repeat" => if repeat { "true" } else { "false" }).increment(1);
+    Ok(if repeat {
+        HttpResponse::Ok().json(message)
+    } else {
+        HttpResponse::Created().json(message)
+    })
+}
+
+/// Shape checks that need no database.
+fn validate(send: &SendMessage) -> ApiResult<()> {
+    let id_chars = send.client_msg_id.chars().count();
+    if id_chars == 0
+        || id_chars > limits::MAX_CLIENT_MSG_ID_CHARS
+        || send.client_msg_id.chars().any(char::is_control)
+    {
+        return Err(ApiError::validation(
+            "client_msg_id",
+            "must be 1 to 64 characters without control characters",
+        ));
+    }
+    if send.content.chars().count() > limits::MAX_CONTENT_CHARS {
+        return Err(ApiError::validation(
+            "content",
+            "must be at most 8000 characters",
+        ));
+    }
+    match send.kind.as_str() {
+        "text" => {
+            if send.content.trim().is_empty() {
+                return Err(ApiError::validation(
+                    "content",
+                    "a text message needs content",
+                ));
+            }
+            if send.file_id.is_some() {
+                return Err(ApiError::validation(
+                    "file_id",
+                    "a text message has no file",
+                ));
+            }
+        }
+        "file" | "image" => {
+            // File references are checked against the files table by the files feature;
+            // until it lands no file can be attached.
+            return Err(ApiError::validation("file_id", "no such file"));
+        }
+        _ => {
+            return Err(ApiError::validation(
+                "type",
+                "must be \"text\", \"file\" or \"image\"",
+            ));
+        }
+    }
+    if let Some(reply_to) = &send.reply_to
+        && (reply_to.len() != 26 || !reply_to.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Err(ApiError::validation("reply_to", "is not a message id"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(kind: &str, content: &str, cmid: &str) -> SendMessage {
+        SendMessage {
+            conversation_id: 1,
+            client_msg_id: cmid.into(),
+            kind: kind.into(),
+            content: content.into(),
+            file_id: None,
+            reply_to: None,
+        }
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let field = |s: SendMessage| validate(&s).err().and_then(|e| e.field);
+        assert_eq!(field(send("text", "hi", "a")), None);
+        assert_eq!(
+            field(send("text", "hi", "")).as_deref(),
+            Some("client_msg_id")
+        );
+        assert_eq!(
+            field(send("text", "hi", &"x".repeat(65))).as_deref(),
+            Some("client_msg_id")
+        );
+        assert_eq!(
+            field(send("text", "hi", &"é".repeat(64))),
+            None,
+            "64 characters, not bytes"
+        );
+        assert_eq!(field(send("text", "   ", "a")).as_deref(), Some("content"));
+        assert_eq!(
+            field(send("text", &"x".repeat(8001), "a")).as_deref(),
+            Some("content")
+        );
+        assert_eq!(field(send("text", &"字".repeat(8000), "a")), None);
+        assert_eq!(field(send("video", "hi", "a")).as_deref(), Some("type"));
+    }
+}

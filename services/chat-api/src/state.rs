@@ -1,0 +1,9 @@
+//! Handler state.
+
+/// Shared by every handler.
+pub(crate) struct State {
+    pub pool: db::Pool,
+    pub bus: bus::Bus,
+    /// This platform's code: the `origin` of the envelopes chat-api publishes.
+    pub origin: String,
+}

@@ -1,0 +1,446 @@
+//! chat-api and persistence-worker together against the real MariaDB, Redis and RabbitMQ:
+//! conversations, sends, idempotency, history, read state.
+
+use clap::Parser;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use testkit::{TestDb, error_code};
+
+struct Stack {
+    base: String,
+    client: Client,
+    db: TestDb,
+    users: Vec<(i64, String)>,
+}
+
+async fn spawn(users: usize) -> Stack {
+    kit::telemetry::init_for_tests();
+    let db = TestDb::new().await;
+    let keys = testkit::keys();
+    let amqp_prefix = format!("t{}.", testkit::unique());
+    let redis_prefix = format!("t{}:", testkit::unique());
+    let chat = chat_api::build(chat_api::Settings::parse_from([
+        "chat-api",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &db.url,
+        "--amqp-prefix",
+        &amqp_prefix,
+        "--redis-prefix",
+        &redis_prefix,
+        "--jwt-public-key-file",
+        &keys.public,
+    ]))
+    .await
+    .expect("chat-api");
+    let base = format!("http://127.0.0.1:{}", chat.port);
+    tokio::spawn(chat.run_until(std::future::pending()));
+    let worker = persistence_worker::build(persistence_worker::Settings::parse_from([
+        "persistence-worker",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &db.url,
+        "--amqp-prefix",
+        &amqp_prefix,
+    ]))
+    .await
+    .expect("persistence-worker");
+    tokio::spawn(worker.run_until(std::future::pending()));
+    let mut made = Vec::new();
+    for i in 0..users {
+        made.push(testkit::user_with_token(&db.url, &format!("user{i}"), "user").await);
+    }
+    Stack {
+        base,
+        client: Client::new(),
+        db,
+        users: made,
+    }
+}
+
+impl Stack {
+    fn token(&self, i: usize) -> &str {
+        &self.users[i].1
+    }
+    fn id(&self, i: usize) -> i64 {
+        self.users[i].0
+    }
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        who: usize,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(self.token(who));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+    async fn post(&self, path: &str, who: usize, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, path, who, Some(body))
+            .await
+    }
+    async fn get(&self, path: &str, who: usize) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, who, None).await
+    }
+    async fn group(&self, owner: usize, members: &[usize]) -> i64 {
+        let ids: Vec<i64> = members.iter().map(|m| self.id(*m)).collect();
+        let (status, body) = self
+            .post(
+                "/api/v1/conversations",
+                owner,
+                json!({"type": "group", "name": "team", "member_ids": ids}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().expect("id")
+    }
+    async fn send(
+        &self,
+        who: usize,
+        conversation: i64,
+        cmid: &str,
+        text: &str,
+    ) -> (StatusCode, Value) {
+        self.post("/api/v1/messages", who, json!({"conversation_id": conversation, "client_msg_id": cmid, "type": "text", "content": text})).await
+    }
+    /// Waits until history holds `n` messages (the persistence worker is asynchronous).
+    async fn history_when(&self, who: usize, conversation: i64, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (status, body) = self
+                .get(
+                    &format!("/api/v1/messages?conversation_id={conversation}&limit=200"),
+                    who,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let items = body["items"].as_array().cloned().unwrap_or_default();
+            if items.len() >= n || Instant::now() > deadline {
+                return items;
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn direct_conversations_are_one_per_pair() {
+    let s = spawn(3).await;
+    let (status, first) = s
+        .post(
+            "/api/v1/conversations",
+            0,
+            json!({"type": "direct", "member_ids": [s.id(1)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["type"], "direct");
+    assert_eq!(first["members"].as_array().map(Vec::len), Some(2));
+    let (status, again) = s
+        .post(
+            "/api/v1/conversations",
+            0,
+            json!({"type": "direct", "member_ids": [s.id(1)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["id"], first["id"]);
+    let (status, reverse) = s
+        .post(
+            "/api/v1/conversations",
+            1,
+            json!({"type": "direct", "member_ids": [s.id(0)]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        reverse["id"], first["id"],
+        "the same pair from the other side"
+    );
+    for (body, field) in [
+        (
+            json!({"type": "direct", "member_ids": [s.id(0)]}),
+            "member_ids",
+        ),
+        (
+            json!({"type": "direct", "member_ids": [999_999]}),
+            "member_ids",
+        ),
+        (
+            json!({"type": "direct", "member_ids": [s.id(1), s.id(2)]}),
+            "member_ids",
+        ),
+        (json!({"type": "channel", "member_ids": []}), "type"),
+        (
+            json!({"type": "group", "member_ids": [], "name": ""}),
+            "name",
+        ),
+        (
+            json!({"type": "group", "member_ids": [999_999], "name": "x"}),
+            "member_ids",
+        ),
+    ] {
+        let (status, err) = s.post("/api/v1/conversations", 0, body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(err["error"]["field"], field, "{body}");
+    }
+    // A stranger cannot see it: 404, not 403.
+    let (status, _) = s
+        .get(&format!("/api/v1/conversations/{}", first["id"]), 2)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    s.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn send_history_and_idempotency() {
+    let s = spawn(3).await;
+    let conv = s.group(0, &[1]).await;
+    let (status, group) = s.get(&format!("/api/v1/conversations/{conv}"), 1).await;
+    assert_eq!(status, StatusCode::OK);
+    let roles: Vec<(i64, String)> = group["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            (
+                m["user_id"].as_i64().unwrap_or(0),
+                m["role"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            (s.id(0), "owner".to_owned()),
+            (s.id(1), "member".to_owned())
+        ]
+    );
+
+    let mut seqs = Vec::new();
+    for i in 0..3 {
+        let (status, msg) = s
+            .send(0, conv, &format!("m{i}"), &format!("hello {i}"))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{msg}");
+        assert_eq!(msg["sender_id"], s.id(0));
+        seqs.push(msg["seq"].as_i64().expect("seq"));
+    }
+    assert_eq!(seqs, [1, 2, 3]);
+    // The same client_msg_id again: the same message, not a new one.
+    let (status, repeat) = s.send(0, conv, "m1", "hello 1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(repeat["seq"], 2);
+    let items = s.history_when(1, conv, 3).await;
+    let texts: Vec<&str> = items.iter().filter_map(|m| m["content"].as_str()).collect();
+    assert_eq!(
+        texts,
+        ["hello 0", "hello 1", "hello 2"],
+        "exactly once each, ascending"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        s.history_when(1, conv, 4).await.len(),
+        3,
+        "the repeat was not stored twice"
+    );
+
+    let page = |q: &str| format!("/api/v1/messages?conversation_id={conv}&{q}");
+    let seqs_of = |v: &Value| {
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|m| m["seq"].as_i64().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seqs_of(&s.get(&page("after_seq=1"), 1).await.1), [2, 3]);
+    assert_eq!(seqs_of(&s.get(&page("before_seq=3"), 1).await.1), [1, 2]);
+    assert_eq!(
+        seqs_of(&s.get(&page("before_seq=4&limit=1"), 1).await.1),
+        [3],
+        "newest page below before_seq"
+    );
+    assert_eq!(
+        seqs_of(&s.get(&page("after_seq=1&before_seq=3"), 1).await.1),
+        [2]
+    );
+    for bad in ["limit=0", "limit=201", "after_seq=-1", "before_seq=0"] {
+        let (status, _) = s.get(&page(bad), 1).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let (status, _) = s.get(&page(""), 2).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "strangers cannot read history"
+    );
+    s.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn send_validation() {
+    let s = spawn(3).await;
+    let conv = s.group(0, &[1]).await;
+    let cases = [
+        (
+            json!({"conversation_id": conv, "client_msg_id": "a", "type": "text", "content": "x".repeat(8001)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("content"),
+        ),
+        (
+            json!({"conversation_id": conv, "client_msg_id": "", "type": "text", "content": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("client_msg_id"),
+        ),
+        (
+            json!({"conversation_id": conv, "client_msg_id": "a".repeat(65), "type": "text", "content": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("client_msg_id"),
+        ),
+        (
+            json!({"conversation_id": conv, "client_msg_id": "a", "type": "sticker", "content": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("type"),
+        ),
+        (
+            json!({"conversation_id": conv, "client_msg_id": "a", "type": "text", "content": "x", "reply_to": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("reply_to"),
+        ),
+        (
+            json!({"conversation_id": conv, "client_msg_id": "a", "type": "text"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("content"),
+        ),
+        (
+            json!({"conversation_id": conv, "type": "text", "content": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("client_msg_id"),
+        ),
+        (
+            json!({"conversation_id": 987_654, "client_msg_id": "a", "type": "text", "content": "x"}),
+            StatusCode::NOT_FOUND,
+            None,
+        ),
+    ];
+    for (body, status, field) in cases {
+        let (got, err) = s.post("/api/v1/messages", 0, body.clone()).await;
+        assert_eq!(got, status, "{body} -> {err}");
+        if let Some(field) = field {
+            assert_eq!(err["error"]["field"], field, "{body}");
+        }
+    }
+    let (status, err) = s.send(2, conv, "x", "intruder").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a non-member cannot send");
+    assert_eq!(error_code(&err), "not_found");
+    let (status, ok) = s.send(0, conv, &"字".repeat(64), &"字".repeat(8000)).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "limits are characters, not bytes: {ok}"
+    );
+    s.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_state_and_conversation_list() {
+    let s = spawn(3).await;
+    let quiet = s.group(0, &[1]).await;
+    let busy = s.group(0, &[1]).await;
+    for i in 0..3 {
+        s.send(0, busy, &format!("b{i}"), "news").await;
+    }
+    s.history_when(1, busy, 3).await;
+    let (status, list) = s.get("/api/v1/conversations", 1).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|c| c["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [busy, quiet], "newest activity first");
+    let first = &list["items"][0];
+    assert_eq!(first["unread_count"], 3);
+    assert_eq!(first["last_seq"], 3);
+    assert_eq!(first["last_read_seq"], 0);
+    assert_eq!(first["last_message"]["seq"], 3);
+    // The sender's own cursor moved with each send.
+    let (_, mine) = s.get("/api/v1/conversations", 0).await;
+    assert_eq!(mine["items"][0]["unread_count"], 0);
+    assert_eq!(mine["items"][0]["last_read_seq"], 3);
+
+    let read = |seq: i64| json!({"conversation_id": busy, "seq": seq});
+    let (status, _) = s.post("/api/v1/messages/read", 1, read(2)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s.post("/api/v1/messages/read", 1, read(1)).await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "moving back is accepted but ignored"
+    );
+    let (_, conv) = s.get(&format!("/api/v1/conversations/{busy}"), 1).await;
+    assert_eq!(conv["last_read_seq"], 2, "cursors only move forward");
+    assert_eq!(conv["unread_count"], 1);
+    let (status, _) = s.post("/api/v1/messages/read", 1, read(1000)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, conv) = s.get(&format!("/api/v1/conversations/{busy}"), 1).await;
+    assert_eq!(conv["last_read_seq"], 3, "never past the newest seq");
+    let (status, _) = s.post("/api/v1/messages/read", 2, read(1)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = s.post("/api/v1/messages/read", 1, read(-1)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Pagination.
+    let (_, page1) = s.get("/api/v1/conversations?limit=1", 1).await;
+    assert_eq!(page1["items"][0]["id"], busy);
+    let cursor = page1["next_cursor"].as_str().expect("cursor").to_owned();
+    let (_, page2) = s
+        .get(&format!("/api/v1/conversations?limit=1&cursor={cursor}"), 1)
+        .await;
+    assert_eq!(page2["items"][0]["id"], quiet);
+    assert!(page2.get("next_cursor").is_none());
+    let (status, _) = s.get("/api/v1/conversations?cursor=garbage", 1).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    s.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_sends_get_unique_increasing_seqs() {
+    let s = spawn(2).await;
+    let conv = s.group(0, &[1]).await;
+    let sends = (0..40).map(|i| {
+        let client = s.client.clone();
+        let url = format!("{}/api/v1/messages", s.base);
+        let token = s.token(i % 2).to_owned();
+        async move {
+            let body = json!({"conversation_id": conv, "client_msg_id": format!("c{i}"), "type": "text", "content": format!("n{i}")});
+            let res = client.post(url).bearer_auth(token).json(&body).send().await.expect("send");
+            assert_eq!(res.status(), StatusCode::CREATED);
+            res.json::<Value>().await.expect("json")["seq"].as_i64().expect("seq")
+        }
+    });
+    let mut seqs = futures_util::future::join_all(sends).await;
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (1..=40).collect::<Vec<_>>(),
+        "every seq once, no gaps"
+    );
+    let items = s.history_when(0, conv, 40).await;
+    let stored: Vec<i64> = items.iter().filter_map(|m| m["seq"].as_i64()).collect();
+    assert_eq!(stored, (1..=40).collect::<Vec<_>>());
+    s.db.drop_db().await;
+}
