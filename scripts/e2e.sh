@@ -53,7 +53,8 @@ bindings() {
     "realtime_push_queue chat.message.#" "realtime_push_queue user.status.#" "realtime_push_queue system.notification.#" \
     "broadcast_process_queue system.broadcast" "event_process_queue system.event"; do
     set -- $pair
-    printf '%s\n' "$out" | grep -qP "^e2e\.instant_exchange\te2e\.$1\t\Q$2\E$" || { log "missing binding $1 <- $2"; return 1; }
+    # A here-string, not a pipe: with pipefail, grep -q exiting early would fail the pipe.
+    grep -qP "^e2e\.instant_exchange\te2e\.$1\t\Q$2\E$" <<<"$out" || { log "missing binding $1 <- $2"; return 1; }
   done
 }
 check "contract bindings declared" bindings

@@ -36,6 +36,19 @@ struct Inner {
     conn: Mutex<Option<Arc<Connection>>>,
     /// The confirm-mode channel publishes share (lapin multiplexes confirms on it).
     publish_channel: Mutex<Option<Channel>>,
+    /// Queues this process adds to the contract's (e.g. a gateway node's delivery queue),
+    /// redeclared with the topology on every new connection.
+    extra_queues: std::sync::Mutex<Vec<ExtraQueue>>,
+}
+
+/// A queue beyond the contract's, declared on every (re)connect.
+#[derive(Debug, Clone)]
+pub struct ExtraQueue {
+    /// Name without the prefix.
+    pub name: String,
+    pub args: lapin::types::FieldTable,
+    /// Routing keys bound on `instant_exchange`.
+    pub bindings: Vec<String>,
 }
 
 impl Bus {
@@ -48,7 +61,15 @@ impl Bus {
                 name: name.to_owned(),
                 conn: Mutex::new(None),
                 publish_channel: Mutex::new(None),
+                extra_queues: std::sync::Mutex::new(Vec::new()),
             }),
+        }
+    }
+
+    /// Adds a queue to declare on every connection (call before the first use).
+    pub fn add_queue(&self, queue: ExtraQueue) {
+        if let Ok(mut q) = self.inner.extra_queues.lock() {
+            q.push(queue);
         }
     }
 
@@ -89,6 +110,12 @@ impl Bus {
         let conn = Arc::new(Connection::connect(&self.inner.settings.url, props).await?);
         let ch = conn.create_channel().await?;
         self.inner.topology.declare(&ch).await?;
+        let extras = self.inner.extra_queues.lock().map(|q| q.clone()).unwrap_or_default();
+        let topology = &self.inner.topology;
+        for q in extras {
+            let keys: Vec<&str> = q.bindings.iter().map(String::as_str).collect();
+            topology.declare_queue(&ch, &topology.name(&q.name), q.args, &topology.exchange(), &keys).await?;
+        }
         let _ = ch.close(200, "topology declared".into()).await;
         Ok(conn)
     }

@@ -19,7 +19,7 @@ pub mod settings;
 pub mod topology;
 
 pub use batch::{BatchHandler, BatchSettings, consume_batches};
-pub use connection::{Bus, ConnectError, connect_in_background};
+pub use connection::{Bus, ConnectError, ExtraQueue, connect_in_background};
 pub use consumer::{Handler, HandlerError, consume};
 pub use message::{Incoming, Outgoing};
 pub use publisher::PublishError;

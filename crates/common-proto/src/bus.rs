@@ -53,6 +53,14 @@ pub mod routing {
     pub fn user_offline(user_id: UserId) -> String {
         format!("user.status.offline.{user_id}")
     }
+    /// Someone is typing (ephemeral; never persisted).
+    pub fn chat_typing(conversation_id: ConversationId) -> String {
+        format!("chat.typing.conversation.{conversation_id}")
+    }
+    /// Frames for the users connected to one gateway node.
+    pub fn gateway_delivery(node: &str) -> String {
+        format!("deliver.gateway.{node}")
+    }
     /// A member's read cursor moved (push-worker tells the other members and devices).
     pub fn chat_read(conversation_id: ConversationId) -> String {
         format!("chat.read.conversation.{conversation_id}")
@@ -66,6 +74,8 @@ pub mod routing {
 pub mod kind {
     pub const MESSAGE_SENT: &str = "chat.message_sent";
     pub const READ_MOVED: &str = "chat.read_moved";
+    pub const TYPING_STARTED: &str = "chat.typing_started";
+    pub const DELIVERY_REQUESTED: &str = "realtime.delivery_requested";
     pub const USER_ONLINE: &str = "user.went_online";
     pub const USER_OFFLINE: &str = "user.went_offline";
     pub const BROADCAST_SENT: &str = "system.broadcast_sent";
@@ -155,4 +165,19 @@ pub struct ReadMoved {
     pub conversation_id: crate::ConversationId,
     pub user_id: crate::UserId,
     pub seq: i64,
+}
+
+/// `data` of a `chat.typing_started` envelope.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TypingStarted {
+    pub conversation_id: crate::ConversationId,
+    pub user_id: crate::UserId,
+}
+
+/// `data` of `user.went_online` / `user.went_offline`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PresenceChanged {
+    pub user_id: crate::UserId,
+    /// `online` or `offline`.
+    pub status: String,
 }

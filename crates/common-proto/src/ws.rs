@@ -1,24 +1,117 @@
-//! WebSocket frames of the contract (`/api/v1/realtime/ws`). Filled in by the realtime work;
-//! the names are fixed by the contract.
+//! WebSocket frames of the contract (`/api/v1/realtime/ws`): text frames, one JSON object
+//! each, tagged by `type`. Extensions beyond the contract: `sync.done` closes a `sync`
+//! reply, `error` may carry the `client_msg_id` it answers.
 
-/// Frame `type` values sent by clients.
-pub mod client {
-    pub const PING: &str = "ping";
-    pub const TYPING: &str = "typing";
-    pub const MESSAGE_SEND: &str = "message.send";
-    pub const SYNC: &str = "sync";
+use crate::{
+    ConversationId, UserId,
+    rest::{Message, SendMessage},
+};
+use serde::{Deserialize, Serialize};
+
+/// Client to server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ClientFrame {
+    #[serde(rename = "ping")]
+    Ping,
+    #[serde(rename = "typing")]
+    Typing { conversation_id: ConversationId },
+    #[serde(rename = "message.send")]
+    MessageSend { message: SendMessage },
+    /// Replays messages after `after_seq` in order, at most `limit` (default and maximum
+    /// 200); `sync.done` says whether more remain.
+    #[serde(rename = "sync")]
+    Sync {
+        conversation_id: ConversationId,
+        after_seq: i64,
+        #[serde(default)]
+        limit: Option<i64>,
+    },
 }
 
-/// Frame `type` values sent by the server.
-pub mod server {
-    pub const PONG: &str = "pong";
-    pub const ACK: &str = "ack";
-    pub const MESSAGE_NEW: &str = "message.new";
-    pub const TYPING: &str = "typing";
-    pub const PRESENCE: &str = "presence";
-    pub const READ: &str = "read";
-    pub const NOTIFICATION: &str = "notification";
-    pub const CONVERSATION_UPDATED: &str = "conversation.updated";
-    pub const BROADCAST: &str = "broadcast";
-    pub const ERROR: &str = "error";
+/// Server to client.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type")]
+pub enum ServerFrame {
+    #[serde(rename = "pong")]
+    Pong,
+    #[serde(rename = "ack")]
+    Ack { client_msg_id: String, id: String, seq: i64, conversation_id: ConversationId },
+    #[serde(rename = "message.new")]
+    MessageNew { message: Message },
+    #[serde(rename = "typing")]
+    Typing { conversation_id: ConversationId, user_id: UserId },
+    #[serde(rename = "presence")]
+    Presence { user_id: UserId, status: String },
+    #[serde(rename = "read")]
+    Read { conversation_id: ConversationId, user_id: UserId, seq: i64 },
+    #[serde(rename = "notification")]
+    Notification { notification: serde_json::Value },
+    #[serde(rename = "conversation.updated")]
+    ConversationUpdated { conversation: serde_json::Value },
+    #[serde(rename = "broadcast")]
+    Broadcast { broadcast: serde_json::Value },
+    #[serde(rename = "sync.done")]
+    SyncDone { conversation_id: ConversationId, last_seq: i64, has_more: bool },
+    #[serde(rename = "error")]
+    Error {
+        code: String,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_msg_id: Option<String>,
+    },
+}
+
+impl ServerFrame {
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        Self::Error { code: code.into(), message: message.into(), client_msg_id: None }
+    }
+
+    pub fn to_text(&self) -> String {
+        // Serialising these plain structs cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"frame"}"#.into())
+    }
+}
+
+/// `data` of a delivery request from push-worker to one gateway node: the frame once,
+/// with the users of that node who should get it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Delivery {
+    pub recipients: Vec<UserId>,
+    pub frame: ServerFrame,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_snapshots() {
+        let cases = [
+            (ServerFrame::Pong, r#"{"type":"pong"}"#),
+            (
+                ServerFrame::Ack { client_msg_id: "c1".into(), id: "m".into(), seq: 3, conversation_id: 9 },
+                r#"{"type":"ack","client_msg_id":"c1","id":"m","seq":3,"conversation_id":9}"#,
+            ),
+            (ServerFrame::Typing { conversation_id: 1, user_id: 2 }, r#"{"type":"typing","conversation_id":1,"user_id":2}"#),
+            (ServerFrame::Presence { user_id: 2, status: "online".into() }, r#"{"type":"presence","user_id":2,"status":"online"}"#),
+            (ServerFrame::Read { conversation_id: 1, user_id: 2, seq: 5 }, r#"{"type":"read","conversation_id":1,"user_id":2,"seq":5}"#),
+            (ServerFrame::error("bad_frame", "x"), r#"{"type":"error","code":"bad_frame","message":"x"}"#),
+        ];
+        for (frame, json) in cases {
+            assert_eq!(frame.to_text(), json);
+        }
+    }
+
+    #[test]
+    fn client_frames_parse() {
+        let f: ClientFrame = serde_json::from_str(r#"{"type":"sync","conversation_id":4,"after_seq":10}"#).expect("sync");
+        assert!(matches!(f, ClientFrame::Sync { conversation_id: 4, after_seq: 10, limit: None }));
+        let f: ClientFrame = serde_json::from_str(
+            r#"{"type":"message.send","message":{"conversation_id":1,"client_msg_id":"a","type":"text","content":"hi"}}"#,
+        )
+        .expect("send");
+        assert!(matches!(f, ClientFrame::MessageSend { .. }));
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"nope"}"#).is_err());
+    }
 }

@@ -17,6 +17,30 @@ pub struct Settings {
     pub redis: RedisSettings,
     #[command(flatten)]
     pub jwt: JwtVerifySettings,
+    #[command(flatten)]
+    pub bus: bus::BusSettings,
+    /// This node's id (its delivery queue and presence entries); generated when empty.
+    #[arg(long, env = "INSTANT_GATEWAY_NODE_ID", default_value = "")]
+    pub node_id: String,
+    /// WebSocket connections one user may hold on one gateway node.
+    #[arg(long, env = "INSTANT_WS_MAX_CONNECTIONS_PER_USER", default_value_t = 10)]
+    pub ws_max_connections_per_user: usize,
+    /// Frames a client may send per second (bursts of twice that).
+    #[arg(long, env = "INSTANT_WS_FRAMES_PER_SECOND", default_value_t = 20.0)]
+    pub ws_frames_per_second: f64,
+    /// Frames queued for one client before it is told to resync and closed.
+    #[arg(long, env = "INSTANT_WS_OUTBOUND_QUEUE", default_value_t = 256)]
+    pub ws_outbound_queue: usize,
+    /// Seconds without any frame from a client before it is closed.
+    #[arg(long, env = "INSTANT_WS_IDLE_SECS", default_value_t = 60)]
+    pub ws_idle_secs: u64,
+    /// Seconds between server pings and presence-lease refreshes.
+    #[arg(long, env = "INSTANT_WS_HEARTBEAT_SECS", default_value_t = 5)]
+    pub ws_heartbeat_secs: u64,
+    /// Lifetime of a presence lease: a dead gateway's users go offline within this plus
+    /// one heartbeat.
+    #[arg(long, env = "INSTANT_PRESENCE_LEASE_SECS", default_value_t = 20)]
+    pub presence_lease_secs: u64,
     #[arg(
         long,
         env = "INSTANT_AUTH_URL",

@@ -14,11 +14,48 @@ use kit::{
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
-use std::time::Duration;
+use crate::realtime::{self, Deliver, Realtime, RealtimeRef, WsLimits, hub::Hub};
+use kit::presence::Presence;
+use std::{sync::Arc, time::Duration};
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let verifier = Verifier::from_settings(&settings.jwt)?;
     let redis = kit::redis::pool(&settings.redis)?;
+    let shutdown = Shutdown::new();
+    let node = if settings.node_id.is_empty() {
+        format!("gw-{}", ulid::Ulid::generate().to_string().to_lowercase())
+    } else {
+        settings.node_id.clone()
+    };
+    let bus = bus::Bus::new(&settings.bus, &format!("gateway {node}"));
+    bus.add_queue(Realtime::delivery_queue(&node));
+    let hub = Arc::new(Hub::default());
+    let realtime = web::Data::new(Realtime {
+        hub: hub.clone(),
+        presence: Presence::new(redis.clone(), &settings.redis.prefix, Duration::from_secs(settings.presence_lease_secs)),
+        bus: bus.clone(),
+        node: node.clone(),
+        verifier: verifier.clone(),
+        origins: settings.cors_origin_list(),
+        chat_url: settings.chat_api_url.trim_end_matches('/').to_owned(),
+        limits: WsLimits {
+            max_frame_bytes: 64 * 1024,
+            frames_per_second: settings.ws_frames_per_second,
+            connections_per_user: settings.ws_max_connections_per_user,
+            outbound_queue: settings.ws_outbound_queue.max(1),
+            idle: Duration::from_secs(settings.ws_idle_secs),
+            heartbeat: Duration::from_secs(settings.ws_heartbeat_secs.max(1)),
+        },
+        platform: settings.common.platform_code.clone(),
+        shutdown: shutdown.signal(),
+    });
+    let tasks = vec![
+        tokio::spawn({
+            let (bus, queue, signal) = (bus.clone(), format!("gateway.{node}"), shutdown.signal());
+            async move { bus::consume(bus, &queue, Arc::new(Deliver { hub }), signal).await }
+        }),
+        tokio::spawn(realtime::keep_presence(Arc::new(RealtimeRef(realtime.clone())), shutdown.signal())),
+    ];
     let timeout = Duration::from_secs(settings.upstream_timeout_secs);
     let config = web::Data::new(ProxyConfig {
         upstreams: [
@@ -57,7 +94,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         listen: settings.listen.clone(),
         workers: settings.common.http_workers,
         shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
-        readiness: Readiness::new().with("redis", kit::redis::check(redis)),
+        readiness: Readiness::new().with("redis", kit::redis::check(redis)).with("rabbitmq", bus.check()),
         max_json_bytes: settings.max_body_bytes as usize,
     };
     let server = start(spec, move |cfg| {
@@ -76,7 +113,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             .expose_headers(["x-request-id", "retry-after"])
             .max_age(3600);
         cfg.app_data(config.clone())
+            .app_data(realtime.clone())
             .app_data(web::Data::new(client))
+            .route("/api/v1/realtime/ws", web::get().to(realtime::connect))
             .route("/openapi.json", web::get().to(docs::openapi))
             .route("/docs", web::get().to(docs::redirect_to_docs))
             .service(docs::swagger_ui())
@@ -86,10 +125,5 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
                     .default_service(web::to(proxy::forward)),
             );
     })?;
-    Ok(Service::new(
-        server,
-        Shutdown::new(),
-        vec![],
-        settings.common.shutdown_timeout_secs,
-    ))
+    Ok(Service::new(server, shutdown, tasks, settings.common.shutdown_timeout_secs))
 }

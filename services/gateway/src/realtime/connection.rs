@@ -1,0 +1,212 @@
+//! One WebSocket connection: reads client frames (rate limited), writes queued deliveries,
+//! keeps the presence lease alive, closes on idle, token expiry, overflow or shutdown.
+
+use super::Realtime;
+use actix_web::web;
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
+use common_proto::{
+    UserId,
+    rest::{Items, Message},
+    ws::{ClientFrame, ServerFrame},
+};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::sync::{Notify, mpsc};
+
+/// Everything a connection task owns.
+pub struct Conn {
+    pub rt: web::Data<Realtime>,
+    pub client: web::Data<awc::Client>,
+    pub user: UserId,
+    pub token: String,
+    pub token_exp: i64,
+    pub id: String,
+    pub session: Session,
+    pub rx: mpsc::Receiver<Arc<str>>,
+    pub overflow: Arc<Notify>,
+}
+
+/// A token bucket: `rate` frames per second, bursts up to `burst`.
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64) -> Self {
+        Self { tokens: rate * 2.0, rate, burst: rate * 2.0, at: Instant::now() }
+    }
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Frames over the rate limit tolerated (each answered by an `error`) before closing.
+const MAX_VIOLATIONS: u32 = 20;
+
+pub async fn run(mut c: Conn, stream: actix_ws::MessageStream) {
+    let rt = c.rt.clone();
+    let max = rt.limits.max_frame_bytes;
+    let mut stream = stream.max_frame_size(max).aggregate_continuations().max_continuation_size(max);
+    rt.presence_connected(c.user, &c.id).await;
+    let mut shutdown = rt.shutdown.clone();
+    let mut tick = tokio::time::interval(rt.limits.heartbeat);
+    tick.reset();
+    let mut last_seen = Instant::now();
+    let mut bucket = Bucket::new(rt.limits.frames_per_second);
+    let mut violations = 0u32;
+    let mut typing: HashMap<i64, Instant> = HashMap::new();
+    let remaining = (c.token_exp - chrono::Utc::now().timestamp()).max(0) as u64;
+    let expires = tokio::time::Instant::now() + Duration::from_secs(remaining);
+
+    let reason: Option<CloseReason> = loop {
+        tokio::select! {
+            _ = shutdown.wait() => break Some(close(CloseCode::Away, "server shutting down")),
+            _ = tokio::time::sleep_until(expires) => break Some(close(CloseCode::Other(4001), "access token expired; reconnect with a new one")),
+            _ = c.overflow.notified() => {
+                metrics::counter!("ws_slow_consumer_closes_total").increment(1);
+                let frame = ServerFrame::error("resync", "too many undelivered frames: reconnect and sync");
+                let _ = c.session.text(frame.to_text()).await;
+                break Some(close(CloseCode::Policy, "client too slow"));
+            }
+            out = c.rx.recv() => match out {
+                Some(text) => if c.session.text(&*text).await.is_err() { break None },
+                None => break None,
+            },
+            _ = tick.tick() => {
+                if last_seen.elapsed() > rt.limits.idle {
+                    break Some(close(CloseCode::Normal, "idle"));
+                }
+                if let Err(e) = rt.presence.refresh(c.user, &rt.node, &c.id).await {
+                    tracing::warn!(error = %e, "presence refresh failed");
+                }
+                if c.session.ping(b"").await.is_err() { break None }
+            }
+            msg = stream.recv() => match msg {
+                None => break None,
+                Some(Err(ProtocolError::Overflow)) => break Some(close(CloseCode::Size, "frame larger than 64 KiB")),
+                Some(Err(_)) => break Some(close(CloseCode::Protocol, "protocol error")),
+                Some(Ok(AggregatedMessage::Text(text))) => {
+                    last_seen = Instant::now();
+                    if !bucket.take() {
+                        violations += 1;
+                        if violations > MAX_VIOLATIONS {
+                            break Some(close(CloseCode::Policy, "frame rate limit exceeded"));
+                        }
+                        let _ = c.session.text(ServerFrame::error("rate_limited", "too many frames; slow down").to_text()).await;
+                        continue;
+                    }
+                    if handle_text(&mut c, &text, &mut typing).await.is_err() { break None }
+                }
+                Some(Ok(AggregatedMessage::Binary(_))) => {
+                    last_seen = Instant::now();
+                    let _ = c.session.text(ServerFrame::error("bad_frame", "binary frames are not supported").to_text()).await;
+                }
+                Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                    last_seen = Instant::now();
+                    if c.session.pong(&bytes).await.is_err() { break None }
+                }
+                Some(Ok(AggregatedMessage::Pong(_))) => last_seen = Instant::now(),
+                Some(Ok(AggregatedMessage::Close(_))) => break None,
+            },
+        }
+    };
+    rt.hub.unregister(c.user, &c.id);
+    rt.presence_disconnected(c.user, &c.id).await;
+    let _ = c.session.close(reason).await;
+}
+
+fn close(code: CloseCode, description: &str) -> CloseReason {
+    CloseReason { code, description: Some(description.to_owned()) }
+}
+
+/// Answers one text frame. `Err` means the socket is gone.
+async fn handle_text(c: &mut Conn, text: &str, typing: &mut HashMap<i64, Instant>) -> Result<(), actix_ws::Closed> {
+    let frame = match serde_json::from_str::<ClientFrame>(text) {
+        Ok(f) => f,
+        Err(e) => return c.session.text(ServerFrame::error("bad_frame", format!("not a client frame: {e}")).to_text()).await,
+    };
+    metrics::counter!("ws_frames_in_total").increment(1);
+    match frame {
+        ClientFrame::Ping => c.session.text(ServerFrame::Pong.to_text()).await,
+        ClientFrame::Typing { conversation_id } => {
+            // At most one typing event per conversation every 2 s; never persisted.
+            let now = Instant::now();
+            let recent = typing.get(&conversation_id).is_some_and(|at| now.duration_since(*at) < Duration::from_secs(2));
+            if !recent {
+                if typing.len() > 256 {
+                    typing.clear();
+                }
+                typing.insert(conversation_id, now);
+                c.rt.publish_typing(c.user, conversation_id).await;
+            }
+            Ok(())
+        }
+        ClientFrame::MessageSend { message } => {
+            let cmid = message.client_msg_id.clone();
+            let url = format!("{}/api/v1/messages", c.rt.chat_url);
+            let reply = match c.client.post(url).bearer_auth(&c.token).send_json(&message).await {
+                Ok(mut res) if res.status().is_success() => match res.json::<Message>().await {
+                    Ok(m) => ServerFrame::Ack { client_msg_id: m.client_msg_id, id: m.id, seq: m.seq, conversation_id: m.conversation_id },
+                    Err(e) => error_frame("internal", format!("bad reply from chat-api: {e}"), Some(cmid)),
+                },
+                Ok(mut res) => {
+                    let body: serde_json::Value = res.json().await.unwrap_or_default();
+                    error_frame(
+                        body["error"]["code"].as_str().unwrap_or("error"),
+                        body["error"]["message"].as_str().unwrap_or("send failed").to_owned(),
+                        Some(cmid),
+                    )
+                }
+                Err(e) => error_frame("upstream_unavailable", format!("chat-api: {e}"), Some(cmid)),
+            };
+            c.session.text(reply.to_text()).await
+        }
+        ClientFrame::Sync { conversation_id, after_seq, limit } => {
+            let limit = limit.unwrap_or(200).clamp(1, 200);
+            let url = format!(
+                "{}/api/v1/messages?conversation_id={conversation_id}&after_seq={}&limit={limit}",
+                c.rt.chat_url,
+                after_seq.max(0)
+            );
+            match c.client.get(url).bearer_auth(&c.token).send().await {
+                Ok(mut res) if res.status().is_success() => {
+                    let page: Items<Message> = match res.json().limit(32 * 1024 * 1024).await {
+                        Ok(p) => p,
+                        Err(e) => return c.session.text(error_frame("internal", format!("bad reply: {e}"), None).to_text()).await,
+                    };
+                    let has_more = page.items.len() as i64 == limit;
+                    let last_seq = page.items.last().map(|m| m.seq).unwrap_or(after_seq);
+                    for message in page.items {
+                        c.session.text(ServerFrame::MessageNew { message }.to_text()).await?;
+                    }
+                    c.session.text(ServerFrame::SyncDone { conversation_id, last_seq, has_more }.to_text()).await
+                }
+                Ok(mut res) => {
+                    let body: serde_json::Value = res.json().await.unwrap_or_default();
+                    let code = body["error"]["code"].as_str().unwrap_or("error").to_owned();
+                    let message = body["error"]["message"].as_str().unwrap_or("sync failed").to_owned();
+                    c.session.text(error_frame(&code, message, None).to_text()).await
+                }
+                Err(e) => c.session.text(error_frame("upstream_unavailable", format!("chat-api: {e}"), None).to_text()).await,
+            }
+        }
+    }
+}
+
+fn error_frame(code: &str, message: String, client_msg_id: Option<String>) -> ServerFrame {
+    ServerFrame::Error { code: code.to_owned(), message, client_msg_id }
+}
