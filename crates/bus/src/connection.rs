@@ -110,11 +110,24 @@ impl Bus {
         let conn = Arc::new(Connection::connect(&self.inner.settings.url, props).await?);
         let ch = conn.create_channel().await?;
         self.inner.topology.declare(&ch).await?;
-        let extras = self.inner.extra_queues.lock().map(|q| q.clone()).unwrap_or_default();
+        let extras = self
+            .inner
+            .extra_queues
+            .lock()
+            .map(|q| q.clone())
+            .unwrap_or_default();
         let topology = &self.inner.topology;
         for q in extras {
             let keys: Vec<&str> = q.bindings.iter().map(String::as_str).collect();
-            topology.declare_queue(&ch, &topology.name(&q.name), q.args, &topology.exchange(), &keys).await?;
+            topology
+                .declare_queue(
+                    &ch,
+                    &topology.name(&q.name),
+                    q.args,
+                    &topology.exchange(),
+                    &keys,
+                )
+                .await?;
         }
         let _ = ch.close(200, "topology declared".into()).await;
         Ok(conn)

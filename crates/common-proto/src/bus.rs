@@ -26,7 +26,14 @@ pub const QUEUE_BINDINGS: &[(&str, &[&str])] = &[
     ),
     (
         REALTIME_PUSH_QUEUE,
-        &["chat.message.#", "user.status.#", "system.notification.#"],
+        // chat.read.# (read cursors) and chat.typing.# (typing) are additions to the contract.
+        &[
+            "chat.message.#",
+            "chat.read.#",
+            "chat.typing.#",
+            "user.status.#",
+            "system.notification.#",
+        ],
     ),
     (BROADCAST_PROCESS_QUEUE, &["system.broadcast"]),
     (EVENT_PROCESS_QUEUE, &["system.event"]),

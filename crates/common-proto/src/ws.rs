@@ -36,15 +36,27 @@ pub enum ServerFrame {
     #[serde(rename = "pong")]
     Pong,
     #[serde(rename = "ack")]
-    Ack { client_msg_id: String, id: String, seq: i64, conversation_id: ConversationId },
+    Ack {
+        client_msg_id: String,
+        id: String,
+        seq: i64,
+        conversation_id: ConversationId,
+    },
     #[serde(rename = "message.new")]
     MessageNew { message: Message },
     #[serde(rename = "typing")]
-    Typing { conversation_id: ConversationId, user_id: UserId },
+    Typing {
+        conversation_id: ConversationId,
+        user_id: UserId,
+    },
     #[serde(rename = "presence")]
     Presence { user_id: UserId, status: String },
     #[serde(rename = "read")]
-    Read { conversation_id: ConversationId, user_id: UserId, seq: i64 },
+    Read {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        seq: i64,
+    },
     #[serde(rename = "notification")]
     Notification { notification: serde_json::Value },
     #[serde(rename = "conversation.updated")]
@@ -52,7 +64,11 @@ pub enum ServerFrame {
     #[serde(rename = "broadcast")]
     Broadcast { broadcast: serde_json::Value },
     #[serde(rename = "sync.done")]
-    SyncDone { conversation_id: ConversationId, last_seq: i64, has_more: bool },
+    SyncDone {
+        conversation_id: ConversationId,
+        last_seq: i64,
+        has_more: bool,
+    },
     #[serde(rename = "error")]
     Error {
         code: String,
@@ -64,12 +80,17 @@ pub enum ServerFrame {
 
 impl ServerFrame {
     pub fn error(code: &str, message: impl Into<String>) -> Self {
-        Self::Error { code: code.into(), message: message.into(), client_msg_id: None }
+        Self::Error {
+            code: code.into(),
+            message: message.into(),
+            client_msg_id: None,
+        }
     }
 
     pub fn to_text(&self) -> String {
         // Serialising these plain structs cannot fail.
-        serde_json::to_string(self).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"frame"}"#.into())
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"frame"}"#.into())
     }
 }
 
@@ -90,13 +111,40 @@ mod tests {
         let cases = [
             (ServerFrame::Pong, r#"{"type":"pong"}"#),
             (
-                ServerFrame::Ack { client_msg_id: "c1".into(), id: "m".into(), seq: 3, conversation_id: 9 },
+                ServerFrame::Ack {
+                    client_msg_id: "c1".into(),
+                    id: "m".into(),
+                    seq: 3,
+                    conversation_id: 9,
+                },
                 r#"{"type":"ack","client_msg_id":"c1","id":"m","seq":3,"conversation_id":9}"#,
             ),
-            (ServerFrame::Typing { conversation_id: 1, user_id: 2 }, r#"{"type":"typing","conversation_id":1,"user_id":2}"#),
-            (ServerFrame::Presence { user_id: 2, status: "online".into() }, r#"{"type":"presence","user_id":2,"status":"online"}"#),
-            (ServerFrame::Read { conversation_id: 1, user_id: 2, seq: 5 }, r#"{"type":"read","conversation_id":1,"user_id":2,"seq":5}"#),
-            (ServerFrame::error("bad_frame", "x"), r#"{"type":"error","code":"bad_frame","message":"x"}"#),
+            (
+                ServerFrame::Typing {
+                    conversation_id: 1,
+                    user_id: 2,
+                },
+                r#"{"type":"typing","conversation_id":1,"user_id":2}"#,
+            ),
+            (
+                ServerFrame::Presence {
+                    user_id: 2,
+                    status: "online".into(),
+                },
+                r#"{"type":"presence","user_id":2,"status":"online"}"#,
+            ),
+            (
+                ServerFrame::Read {
+                    conversation_id: 1,
+                    user_id: 2,
+                    seq: 5,
+                },
+                r#"{"type":"read","conversation_id":1,"user_id":2,"seq":5}"#,
+            ),
+            (
+                ServerFrame::error("bad_frame", "x"),
+                r#"{"type":"error","code":"bad_frame","message":"x"}"#,
+            ),
         ];
         for (frame, json) in cases {
             assert_eq!(frame.to_text(), json);
@@ -105,8 +153,17 @@ mod tests {
 
     #[test]
     fn client_frames_parse() {
-        let f: ClientFrame = serde_json::from_str(r#"{"type":"sync","conversation_id":4,"after_seq":10}"#).expect("sync");
-        assert!(matches!(f, ClientFrame::Sync { conversation_id: 4, after_seq: 10, limit: None }));
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"sync","conversation_id":4,"after_seq":10}"#)
+                .expect("sync");
+        assert!(matches!(
+            f,
+            ClientFrame::Sync {
+                conversation_id: 4,
+                after_seq: 10,
+                limit: None
+            }
+        ));
         let f: ClientFrame = serde_json::from_str(
             r#"{"type":"message.send","message":{"conversation_id":1,"client_msg_id":"a","type":"text","content":"hi"}}"#,
         )

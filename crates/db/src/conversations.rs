@@ -291,3 +291,51 @@ pub async fn mark_read(
     })
     .await
 }
+
+/// Ids of the current members of `conversation` (push fan-out).
+pub async fn member_ids(
+    conn: &mut AsyncMysqlConnection,
+    conversation: ConversationId,
+) -> Result<Vec<UserId>, DbError> {
+    Ok(members::table
+        .filter(members::conversation_id.eq(conversation))
+        .filter(members::left_at.is_null())
+        .select(members::user_id)
+        .load(conn)
+        .await?)
+}
+
+/// Everyone who currently shares a conversation with `user` (presence fan-out).
+pub async fn contacts_of(
+    conn: &mut AsyncMysqlConnection,
+    user: UserId,
+) -> Result<Vec<UserId>, DbError> {
+    let mine = members::table
+        .filter(members::user_id.eq(user))
+        .filter(members::left_at.is_null())
+        .select(members::conversation_id);
+    let others_alias = diesel::alias!(crate::schema::conversation_members as others);
+    let mut ids: Vec<UserId> = others_alias
+        .filter(others_alias.field(members::conversation_id).eq_any(mine))
+        .filter(others_alias.field(members::left_at).is_null())
+        .filter(others_alias.field(members::user_id).ne(user))
+        .select(others_alias.field(members::user_id))
+        .distinct()
+        .load(conn)
+        .await?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Records when a user was last seen (their last connection closed).
+pub async fn set_last_seen(
+    conn: &mut AsyncMysqlConnection,
+    user: UserId,
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(users::table.find(user))
+        .set(users::last_seen_at.eq(at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

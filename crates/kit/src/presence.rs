@@ -67,7 +67,12 @@ impl Presence {
             pool,
             prefix: prefix.into(),
             lease,
-            scripts: Arc::new([Script::new(CONNECT), Script::new(REFRESH), Script::new(DISCONNECT), Script::new(REAP)]),
+            scripts: Arc::new([
+                Script::new(CONNECT),
+                Script::new(REFRESH),
+                Script::new(DISCONNECT),
+                Script::new(REAP),
+            ]),
         }
     }
 
@@ -135,12 +140,18 @@ impl Presence {
         let now = now_ms();
         let mut p = pipe();
         for user in users {
-            p.cmd("ZRANGEBYSCORE").arg(self.user_key(*user)).arg(now).arg("+inf");
+            p.cmd("ZRANGEBYSCORE")
+                .arg(self.user_key(*user))
+                .arg(now)
+                .arg("+inf");
         }
         let mut c = self.pool.get().await?;
         let results: Vec<Vec<String>> = p.query_async(&mut c).await?;
         for (user, members) in users.iter().zip(results) {
-            let mut nodes: Vec<&str> = members.iter().filter_map(|m| m.split_once('|').map(|(n, _)| n)).collect();
+            let mut nodes: Vec<&str> = members
+                .iter()
+                .filter_map(|m| m.split_once('|').map(|(n, _)| n))
+                .collect();
             nodes.sort_unstable();
             nodes.dedup();
             for node in nodes {
@@ -181,8 +192,13 @@ impl Presence {
             .await?;
         let mut offline = Vec::new();
         for user in expired {
-            let gone: i64 =
-                self.scripts[3].key(self.user_key(user)).key(self.index_key()).arg(now).arg(user).invoke_async(&mut c).await?;
+            let gone: i64 = self.scripts[3]
+                .key(self.user_key(user))
+                .key(self.index_key())
+                .arg(now)
+                .arg(user)
+                .invoke_async(&mut c)
+                .await?;
             if gone == 1 {
                 offline.push(user);
             }
@@ -195,7 +211,10 @@ impl Presence {
     pub async fn node_marker_present(&self, node: &str) -> anyhow::Result<bool> {
         let mut c = self.pool.get().await?;
         let key = format!("{}presence:node:{node}", self.prefix);
-        let existed: bool = crate::redis::redis::cmd("EXISTS").arg(&key).query_async(&mut c).await?;
+        let existed: bool = crate::redis::redis::cmd("EXISTS")
+            .arg(&key)
+            .query_async(&mut c)
+            .await?;
         let _: () = crate::redis::redis::cmd("SET")
             .arg(&key)
             .arg(1)

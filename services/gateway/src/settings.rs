@@ -23,7 +23,11 @@ pub struct Settings {
     #[arg(long, env = "INSTANT_GATEWAY_NODE_ID", default_value = "")]
     pub node_id: String,
     /// WebSocket connections one user may hold on one gateway node.
-    #[arg(long, env = "INSTANT_WS_MAX_CONNECTIONS_PER_USER", default_value_t = 10)]
+    #[arg(
+        long,
+        env = "INSTANT_WS_MAX_CONNECTIONS_PER_USER",
+        default_value_t = 10
+    )]
     pub ws_max_connections_per_user: usize,
     /// Frames a client may send per second (bursts of twice that).
     #[arg(long, env = "INSTANT_WS_FRAMES_PER_SECOND", default_value_t = 20.0)]

@@ -1,5 +1,6 @@
 //! Building the gateway.
 
+use crate::realtime::{self, Deliver, Realtime, RealtimeRef, WsLimits, hub::Hub};
 use crate::{
     Settings, docs,
     proxy::{self, ProxyConfig},
@@ -8,14 +9,13 @@ use crate::{
 };
 use actix_cors::Cors;
 use actix_web::web;
+use kit::presence::Presence;
 use kit::{
     auth::Verifier,
     http::{ServerSpec, start},
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
-use crate::realtime::{self, Deliver, Realtime, RealtimeRef, WsLimits, hub::Hub};
-use kit::presence::Presence;
 use std::{sync::Arc, time::Duration};
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
@@ -32,7 +32,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let hub = Arc::new(Hub::default());
     let realtime = web::Data::new(Realtime {
         hub: hub.clone(),
-        presence: Presence::new(redis.clone(), &settings.redis.prefix, Duration::from_secs(settings.presence_lease_secs)),
+        presence: Presence::new(
+            redis.clone(),
+            &settings.redis.prefix,
+            Duration::from_secs(settings.presence_lease_secs),
+        ),
         bus: bus.clone(),
         node: node.clone(),
         verifier: verifier.clone(),
@@ -54,7 +58,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             let (bus, queue, signal) = (bus.clone(), format!("gateway.{node}"), shutdown.signal());
             async move { bus::consume(bus, &queue, Arc::new(Deliver { hub }), signal).await }
         }),
-        tokio::spawn(realtime::keep_presence(Arc::new(RealtimeRef(realtime.clone())), shutdown.signal())),
+        tokio::spawn(realtime::keep_presence(
+            Arc::new(RealtimeRef(realtime.clone())),
+            shutdown.signal(),
+        )),
     ];
     let timeout = Duration::from_secs(settings.upstream_timeout_secs);
     let config = web::Data::new(ProxyConfig {
@@ -94,7 +101,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         listen: settings.listen.clone(),
         workers: settings.common.http_workers,
         shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
-        readiness: Readiness::new().with("redis", kit::redis::check(redis)).with("rabbitmq", bus.check()),
+        readiness: Readiness::new()
+            .with("redis", kit::redis::check(redis))
+            .with("rabbitmq", bus.check()),
         max_json_bytes: settings.max_body_bytes as usize,
     };
     let server = start(spec, move |cfg| {
@@ -125,5 +134,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
                     .default_service(web::to(proxy::forward)),
             );
     })?;
-    Ok(Service::new(server, shutdown, tasks, settings.common.shutdown_timeout_secs))
+    Ok(Service::new(
+        server,
+        shutdown,
+        tasks,
+        settings.common.shutdown_timeout_secs,
+    ))
 }

@@ -1,55 +1,60 @@
-//! `push-worker`: consumes `realtime_push_queue` and routes deliveries to the gateways holding the recipients.
-//!
-//! Today it boots, connects to what it uses, declares the bus topology, serves
-//! `/health`, `/ready` and `/metrics`, and drains on SIGTERM; its features build on this.
+//! `push-worker` consumes `realtime_push_queue` and routes each event to the gateway nodes
+//! holding its recipients: a message to a 500-member group costs one Redis round trip for
+//! presence and one broker publish per gateway node, whatever the group size.
 
+mod push;
 pub mod settings;
 
 use actix_web::web;
 use kit::{
     http::{ServerSpec, start},
     lifecycle::{Service, Shutdown},
+    presence::Presence,
     readiness::Readiness,
 };
 pub use settings::Settings;
+use std::{sync::Arc, time::Duration};
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
-    let mut tasks = Vec::new();
-    let mut readiness = Readiness::new();
+    let pool = db::pool::pool(&settings.db)?;
     let redis = kit::redis::pool(&settings.redis)?;
-    readiness = readiness.with("redis", kit::redis::check(redis.clone()));
     let bus = bus::Bus::new(&settings.bus, "push-worker");
-    readiness = readiness.with("rabbitmq", bus.check());
-    tasks.push(bus::connect_in_background(bus.clone(), shutdown.signal()));
+    let readiness = Readiness::new()
+        .with("mysql", db::pool::check(pool.clone()))
+        .with("redis", kit::redis::check(redis.clone()))
+        .with("rabbitmq", bus.check());
+    let handler = Arc::new(push::Push {
+        pool,
+        presence: Presence::new(
+            redis,
+            &settings.redis.prefix,
+            Duration::from_secs(settings.presence_lease_secs),
+        ),
+        bus: bus.clone(),
+        origin: settings.common.platform_code.clone(),
+        cache_ttl: Duration::from_secs(settings.member_cache_secs),
+        members: Default::default(),
+    });
+    let tasks = vec![tokio::spawn(bus::consume(
+        bus,
+        common_proto::bus::REALTIME_PUSH_QUEUE,
+        handler,
+        shutdown.signal(),
+    ))];
     let spec = ServerSpec {
         name: "push-worker",
         listen: settings.listen.clone(),
-        workers: settings.common.http_workers,
+        workers: 1,
         shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
         readiness,
-        max_json_bytes: 64 * 1024,
+        max_json_bytes: 4096,
     };
-    let server = start(spec, |cfg: &mut web::ServiceConfig| {
-        cfg.route("/openapi.json", web::get().to(openapi));
-    })?;
+    let server = start(spec, |_cfg: &mut web::ServiceConfig| {})?;
     Ok(Service::new(
         server,
         shutdown,
         tasks,
         settings.common.shutdown_timeout_secs,
     ))
-}
-
-/// This service's part of the public OpenAPI document (the gateway merges them).
-async fn openapi() -> actix_web::HttpResponse {
-    let doc = utoipa::openapi::OpenApiBuilder::new()
-        .info(
-            utoipa::openapi::InfoBuilder::new()
-                .title("push-worker")
-                .version(env!("CARGO_PKG_VERSION"))
-                .build(),
-        )
-        .build();
-    actix_web::HttpResponse::Ok().json(doc)
 }

@@ -1,17 +1,28 @@
-//! `push-worker`'s settings (environment variables; `push-worker --help` lists them).
+//! `push-worker`'s settings (environment variables; `--help` lists them).
 
 use clap::Parser;
-use kit::settings::CommonSettings;
+use kit::settings::{CommonSettings, RedisSettings};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "push-worker", about = "instant push-worker")]
+#[command(
+    name = "push-worker",
+    about = "instant push-worker: realtime_push_queue -> gateway nodes"
+)]
 pub struct Settings {
     #[arg(long, env = "INSTANT_LISTEN", default_value = "127.0.0.1:8092")]
     pub listen: String,
     #[command(flatten)]
     pub common: CommonSettings,
     #[command(flatten)]
-    pub redis: kit::settings::RedisSettings,
+    pub db: db::DbSettings,
+    #[command(flatten)]
+    pub redis: RedisSettings,
     #[command(flatten)]
     pub bus: bus::BusSettings,
+    /// Seconds a conversation's member list is cached (membership events invalidate it).
+    #[arg(long, env = "INSTANT_MEMBER_CACHE_SECS", default_value_t = 30)]
+    pub member_cache_secs: u64,
+    /// Must match the gateways' lease (used only for reading presence).
+    #[arg(long, env = "INSTANT_PRESENCE_LEASE_SECS", default_value_t = 20)]
+    pub presence_lease_secs: u64,
 }

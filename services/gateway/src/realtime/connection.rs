@@ -39,11 +39,17 @@ struct Bucket {
 
 impl Bucket {
     fn new(rate: f64) -> Self {
-        Self { tokens: rate * 2.0, rate, burst: rate * 2.0, at: Instant::now() }
+        Self {
+            tokens: rate * 2.0,
+            rate,
+            burst: rate * 2.0,
+            at: Instant::now(),
+        }
     }
     fn take(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -60,7 +66,10 @@ const MAX_VIOLATIONS: u32 = 20;
 pub async fn run(mut c: Conn, stream: actix_ws::MessageStream) {
     let rt = c.rt.clone();
     let max = rt.limits.max_frame_bytes;
-    let mut stream = stream.max_frame_size(max).aggregate_continuations().max_continuation_size(max);
+    let mut stream = stream
+        .max_frame_size(max)
+        .aggregate_continuations()
+        .max_continuation_size(max);
     rt.presence_connected(c.user, &c.id).await;
     let mut shutdown = rt.shutdown.clone();
     let mut tick = tokio::time::interval(rt.limits.heartbeat);
@@ -130,14 +139,26 @@ pub async fn run(mut c: Conn, stream: actix_ws::MessageStream) {
 }
 
 fn close(code: CloseCode, description: &str) -> CloseReason {
-    CloseReason { code, description: Some(description.to_owned()) }
+    CloseReason {
+        code,
+        description: Some(description.to_owned()),
+    }
 }
 
 /// Answers one text frame. `Err` means the socket is gone.
-async fn handle_text(c: &mut Conn, text: &str, typing: &mut HashMap<i64, Instant>) -> Result<(), actix_ws::Closed> {
+async fn handle_text(
+    c: &mut Conn,
+    text: &str,
+    typing: &mut HashMap<i64, Instant>,
+) -> Result<(), actix_ws::Closed> {
     let frame = match serde_json::from_str::<ClientFrame>(text) {
         Ok(f) => f,
-        Err(e) => return c.session.text(ServerFrame::error("bad_frame", format!("not a client frame: {e}")).to_text()).await,
+        Err(e) => {
+            return c
+                .session
+                .text(ServerFrame::error("bad_frame", format!("not a client frame: {e}")).to_text())
+                .await;
+        }
     };
     metrics::counter!("ws_frames_in_total").increment(1);
     match frame {
@@ -145,7 +166,9 @@ async fn handle_text(c: &mut Conn, text: &str, typing: &mut HashMap<i64, Instant
         ClientFrame::Typing { conversation_id } => {
             // At most one typing event per conversation every 2 s; never persisted.
             let now = Instant::now();
-            let recent = typing.get(&conversation_id).is_some_and(|at| now.duration_since(*at) < Duration::from_secs(2));
+            let recent = typing
+                .get(&conversation_id)
+                .is_some_and(|at| now.duration_since(*at) < Duration::from_secs(2));
             if !recent {
                 if typing.len() > 256 {
                     typing.clear();
@@ -158,16 +181,34 @@ async fn handle_text(c: &mut Conn, text: &str, typing: &mut HashMap<i64, Instant
         ClientFrame::MessageSend { message } => {
             let cmid = message.client_msg_id.clone();
             let url = format!("{}/api/v1/messages", c.rt.chat_url);
-            let reply = match c.client.post(url).bearer_auth(&c.token).send_json(&message).await {
+            let reply = match c
+                .client
+                .post(url)
+                .bearer_auth(&c.token)
+                .send_json(&message)
+                .await
+            {
                 Ok(mut res) if res.status().is_success() => match res.json::<Message>().await {
-                    Ok(m) => ServerFrame::Ack { client_msg_id: m.client_msg_id, id: m.id, seq: m.seq, conversation_id: m.conversation_id },
-                    Err(e) => error_frame("internal", format!("bad reply from chat-api: {e}"), Some(cmid)),
+                    Ok(m) => ServerFrame::Ack {
+                        client_msg_id: m.client_msg_id,
+                        id: m.id,
+                        seq: m.seq,
+                        conversation_id: m.conversation_id,
+                    },
+                    Err(e) => error_frame(
+                        "internal",
+                        format!("bad reply from chat-api: {e}"),
+                        Some(cmid),
+                    ),
                 },
                 Ok(mut res) => {
                     let body: serde_json::Value = res.json().await.unwrap_or_default();
                     error_frame(
                         body["error"]["code"].as_str().unwrap_or("error"),
-                        body["error"]["message"].as_str().unwrap_or("send failed").to_owned(),
+                        body["error"]["message"]
+                            .as_str()
+                            .unwrap_or("send failed")
+                            .to_owned(),
                         Some(cmid),
                     )
                 }
@@ -175,7 +216,11 @@ async fn handle_text(c: &mut Conn, text: &str, typing: &mut HashMap<i64, Instant
             };
             c.session.text(reply.to_text()).await
         }
-        ClientFrame::Sync { conversation_id, after_seq, limit } => {
+        ClientFrame::Sync {
+            conversation_id,
+            after_seq,
+            limit,
+        } => {
             let limit = limit.unwrap_or(200).clamp(1, 200);
             let url = format!(
                 "{}/api/v1/messages?conversation_id={conversation_id}&after_seq={}&limit={limit}",
@@ -186,27 +231,62 @@ async fn handle_text(c: &mut Conn, text: &str, typing: &mut HashMap<i64, Instant
                 Ok(mut res) if res.status().is_success() => {
                     let page: Items<Message> = match res.json().limit(32 * 1024 * 1024).await {
                         Ok(p) => p,
-                        Err(e) => return c.session.text(error_frame("internal", format!("bad reply: {e}"), None).to_text()).await,
+                        Err(e) => {
+                            return c
+                                .session
+                                .text(
+                                    error_frame("internal", format!("bad reply: {e}"), None)
+                                        .to_text(),
+                                )
+                                .await;
+                        }
                     };
                     let has_more = page.items.len() as i64 == limit;
                     let last_seq = page.items.last().map(|m| m.seq).unwrap_or(after_seq);
                     for message in page.items {
-                        c.session.text(ServerFrame::MessageNew { message }.to_text()).await?;
+                        c.session
+                            .text(ServerFrame::MessageNew { message }.to_text())
+                            .await?;
                     }
-                    c.session.text(ServerFrame::SyncDone { conversation_id, last_seq, has_more }.to_text()).await
+                    c.session
+                        .text(
+                            ServerFrame::SyncDone {
+                                conversation_id,
+                                last_seq,
+                                has_more,
+                            }
+                            .to_text(),
+                        )
+                        .await
                 }
                 Ok(mut res) => {
                     let body: serde_json::Value = res.json().await.unwrap_or_default();
                     let code = body["error"]["code"].as_str().unwrap_or("error").to_owned();
-                    let message = body["error"]["message"].as_str().unwrap_or("sync failed").to_owned();
-                    c.session.text(error_frame(&code, message, None).to_text()).await
+                    let message = body["error"]["message"]
+                        .as_str()
+                        .unwrap_or("sync failed")
+                        .to_owned();
+                    c.session
+                        .text(error_frame(&code, message, None).to_text())
+                        .await
                 }
-                Err(e) => c.session.text(error_frame("upstream_unavailable", format!("chat-api: {e}"), None).to_text()).await,
+                Err(e) => {
+                    c.session
+                        .text(
+                            error_frame("upstream_unavailable", format!("chat-api: {e}"), None)
+                                .to_text(),
+                        )
+                        .await
+                }
             }
         }
     }
 }
 
 fn error_frame(code: &str, message: String, client_msg_id: Option<String>) -> ServerFrame {
-    ServerFrame::Error { code: code.to_owned(), message, client_msg_id }
+    ServerFrame::Error {
+        code: code.to_owned(),
+        message,
+        client_msg_id,
+    }
 }

@@ -30,7 +30,12 @@ pub struct Hub {
 pub struct TooMany;
 
 impl Hub {
-    pub fn register(&self, user: UserId, handle: ConnHandle, max_per_user: usize) -> Result<(), TooMany> {
+    pub fn register(
+        &self,
+        user: UserId,
+        handle: ConnHandle,
+        max_per_user: usize,
+    ) -> Result<(), TooMany> {
         let mut conns = self.conns.lock().map_err(|_| TooMany)?;
         let list = conns.entry(user).or_default();
         if list.len() >= max_per_user {
@@ -58,7 +63,9 @@ impl Hub {
 
     /// Queues `text` for every local connection of `users`; returns how many took it.
     pub fn deliver(&self, users: &[UserId], text: &Arc<str>) -> usize {
-        let Ok(conns) = self.conns.lock() else { return 0 };
+        let Ok(conns) = self.conns.lock() else {
+            return 0;
+        };
         let mut delivered = 0;
         for user in users {
             for handle in conns.get(user).into_iter().flatten() {
@@ -74,12 +81,20 @@ impl Hub {
 
     /// Every (user, connection id) on this node.
     pub fn all(&self) -> Vec<(UserId, String)> {
-        let Ok(conns) = self.conns.lock() else { return vec![] };
-        conns.iter().flat_map(|(u, list)| list.iter().map(move |h| (*u, h.id.clone()))).collect()
+        let Ok(conns) = self.conns.lock() else {
+            return vec![];
+        };
+        conns
+            .iter()
+            .flat_map(|(u, list)| list.iter().map(move |h| (*u, h.id.clone())))
+            .collect()
     }
 
     pub fn len(&self) -> usize {
-        self.conns.lock().map(|c| c.values().map(Vec::len).sum()).unwrap_or(0)
+        self.conns
+            .lock()
+            .map(|c| c.values().map(Vec::len).sum())
+            .unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -93,7 +108,14 @@ mod tests {
 
     fn handle(id: &str, capacity: usize) -> (ConnHandle, mpsc::Receiver<Arc<str>>) {
         let (tx, rx) = mpsc::channel(capacity);
-        (ConnHandle { id: id.into(), tx, overflow: Arc::new(Notify::new()) }, rx)
+        (
+            ConnHandle {
+                id: id.into(),
+                tx,
+                overflow: Arc::new(Notify::new()),
+            },
+            rx,
+        )
     }
 
     #[tokio::test]
@@ -104,14 +126,19 @@ mod tests {
         let overflow = a1.overflow.clone();
         hub.register(7, a1, 2).expect("a1");
         hub.register(7, a2, 2).expect("a2");
-        assert!(hub.register(7, handle("a3", 1).0, 2).is_err(), "per-user cap");
+        assert!(
+            hub.register(7, handle("a3", 1).0, 2).is_err(),
+            "per-user cap"
+        );
         let text: Arc<str> = Arc::from("hi");
         assert_eq!(hub.deliver(&[7, 8], &text), 2);
         assert_eq!(r1.recv().await.as_deref(), Some("hi"));
         assert_eq!(r2.recv().await.as_deref(), Some("hi"));
         hub.deliver(&[7], &text);
         hub.deliver(&[7], &text); // a1 (capacity 1) is full now
-        tokio::time::timeout(std::time::Duration::from_secs(1), overflow.notified()).await.expect("overflow flagged");
+        tokio::time::timeout(std::time::Duration::from_secs(1), overflow.notified())
+            .await
+            .expect("overflow flagged");
         hub.unregister(7, "a1");
         hub.unregister(7, "a2");
         assert!(hub.is_empty());

@@ -53,14 +53,26 @@ impl Realtime {
     /// The node's delivery queue: classic, removed a minute after its gateway is gone.
     pub fn delivery_queue(node: &str) -> ExtraQueue {
         let mut args = FieldTable::default();
-        args.insert("x-queue-type".into(), AMQPValue::LongString(LongString::from(b"classic".to_vec())));
+        args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString(LongString::from(b"classic".to_vec())),
+        );
         args.insert("x-expires".into(), AMQPValue::LongInt(60_000));
         args.insert("x-max-length".into(), AMQPValue::LongInt(100_000));
-        ExtraQueue { name: format!("gateway.{node}"), args, bindings: vec![routing::gateway_delivery(node)] }
+        ExtraQueue {
+            name: format!("gateway.{node}"),
+            args,
+            bindings: vec![routing::gateway_delivery(node)],
+        }
     }
 
     async fn publish(&self, routing_key: String, kind: &str, data: impl serde::Serialize) {
-        let envelope = Envelope::new(ulid::Ulid::generate().to_string(), kind, self.platform.clone(), data);
+        let envelope = Envelope::new(
+            ulid::Ulid::generate().to_string(),
+            kind,
+            self.platform.clone(),
+            data,
+        );
         match Outgoing::envelope(routing_key, &envelope, None) {
             Ok(out) => {
                 if let Err(e) = self.bus.publish(&out).await {
@@ -77,7 +89,15 @@ impl Realtime {
         } else {
             (routing::user_offline(user), kind::USER_OFFLINE, "offline")
         };
-        self.publish(key, kind, PresenceChanged { user_id: user, status: status.into() }).await;
+        self.publish(
+            key,
+            kind,
+            PresenceChanged {
+                user_id: user,
+                status: status.into(),
+            },
+        )
+        .await;
     }
 
     pub async fn presence_connected(&self, user: UserId, conn: &str) {
@@ -97,8 +117,15 @@ impl Realtime {
     }
 
     pub async fn publish_typing(&self, user: UserId, conversation_id: i64) {
-        self.publish(routing::chat_typing(conversation_id), kind::TYPING_STARTED, TypingStarted { conversation_id, user_id: user })
-            .await;
+        self.publish(
+            routing::chat_typing(conversation_id),
+            kind::TYPING_STARTED,
+            TypingStarted {
+                conversation_id,
+                user_id: user,
+            },
+        )
+        .await;
     }
 }
 
@@ -110,32 +137,47 @@ pub async fn connect(
     rt: web::Data<Realtime>,
     client: web::Data<awc::Client>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(origin) = req.headers().get("origin") {
-        if !rt.origins.iter().any(|o| o.as_bytes() == origin.as_bytes()) {
-            return Err(ApiError::forbidden("origin not allowed"));
-        }
+    if let Some(origin) = req.headers().get("origin")
+        && !rt.origins.iter().any(|o| o.as_bytes() == origin.as_bytes())
+    {
+        return Err(ApiError::forbidden("origin not allowed"));
     }
-    let query = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-        .map(|q| q.into_inner())
-        .unwrap_or_default();
+    let query =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .map(|q| q.into_inner())
+            .unwrap_or_default();
     let token = match query.get("token") {
         Some(t) => t.clone(),
-        None => kit::auth::bearer_token(&req).ok_or_else(|| ApiError::unauthorized("missing token"))?.to_owned(),
+        None => kit::auth::bearer_token(&req)
+            .ok_or_else(|| ApiError::unauthorized("missing token"))?
+            .to_owned(),
     };
     let claims = rt.verifier.verify(&token)?;
-    let user: UserId = claims.sub.parse().map_err(|_| ApiError::unauthorized("invalid subject"))?;
+    let user: UserId = claims
+        .sub
+        .parse()
+        .map_err(|_| ApiError::unauthorized("invalid subject"))?;
     let id = ulid::Ulid::generate().to_string();
     let (tx, rx) = mpsc::channel(rt.limits.outbound_queue);
     let overflow = Arc::new(Notify::new());
-    let handle = hub::ConnHandle { id: id.clone(), tx, overflow: overflow.clone() };
-    rt.hub.register(user, handle, rt.limits.connections_per_user).map_err(|_| {
-        ApiError::new(ErrorCode::RateLimited, "too many connections for this user").with_field("token")
-    })?;
+    let handle = hub::ConnHandle {
+        id: id.clone(),
+        tx,
+        overflow: overflow.clone(),
+    };
+    rt.hub
+        .register(user, handle, rt.limits.connections_per_user)
+        .map_err(|_| {
+            ApiError::new(ErrorCode::RateLimited, "too many connections for this user")
+                .with_field("token")
+        })?;
     let (response, session, stream) = match actix_ws::handle(&req, body) {
         Ok(parts) => parts,
         Err(e) => {
             rt.hub.unregister(user, &id);
-            return Err(ApiError::bad_request(format!("not a WebSocket upgrade: {e}")));
+            return Err(ApiError::bad_request(format!(
+                "not a WebSocket upgrade: {e}"
+            )));
         }
     };
     let conn = connection::Conn {
@@ -185,7 +227,10 @@ pub async fn keep_presence(rt: Arc<RealtimeRef>, mut shutdown: ShutdownSignal) {
                     let _ = rt.presence.refresh(user, &rt.node, &conn).await;
                 }
                 let users: Vec<UserId> = rt.hub.all().into_iter().map(|(u, _)| u).collect();
-                let frame = common_proto::ws::ServerFrame::error("resync", "realtime state was lost: sync your conversations");
+                let frame = common_proto::ws::ServerFrame::error(
+                    "resync",
+                    "realtime state was lost: sync your conversations",
+                );
                 rt.hub.deliver(&users, &Arc::from(frame.to_text()));
             }
             Ok(_) => {}

@@ -1,0 +1,337 @@
+//! WebSocket delivery end to end, all in one process against the real MariaDB, Redis and
+//! RabbitMQ: gateway + chat-api + persistence-worker + push-worker.
+
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+use testkit::TestDb;
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{Message as Ws, client::IntoClientRequest},
+};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Stack {
+    gw: String,
+    db: TestDb,
+    users: Vec<(i64, String)>,
+}
+
+async fn spawn(users: usize) -> Stack {
+    kit::telemetry::init_for_tests();
+    let db = TestDb::new().await;
+    let keys = testkit::keys();
+    let amqp = format!("t{}.", testkit::unique());
+    let redis = format!("t{}:", testkit::unique());
+    let chat = chat_api::build(chat_api::Settings::parse_from([
+        "chat-api",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &db.url,
+        "--amqp-prefix",
+        &amqp,
+        "--redis-prefix",
+        &redis,
+        "--jwt-public-key-file",
+        &keys.public,
+    ]))
+    .await
+    .expect("chat-api");
+    let chat_url = format!("http://127.0.0.1:{}", chat.port);
+    tokio::spawn(chat.run_until(std::future::pending()));
+    let persist = persistence_worker::build(persistence_worker::Settings::parse_from([
+        "persistence-worker",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &db.url,
+        "--amqp-prefix",
+        &amqp,
+    ]))
+    .await
+    .expect("persistence");
+    tokio::spawn(persist.run_until(std::future::pending()));
+    let push = push_worker::build(push_worker::Settings::parse_from([
+        "push-worker",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &db.url,
+        "--amqp-prefix",
+        &amqp,
+        "--redis-prefix",
+        &redis,
+    ]))
+    .await
+    .expect("push");
+    tokio::spawn(push.run_until(std::future::pending()));
+    let gateway = gateway::build(gateway::Settings::parse_from([
+        "gateway",
+        "--listen",
+        "127.0.0.1:0",
+        "--jwt-public-key-file",
+        &keys.public,
+        "--chat-api-url",
+        &chat_url,
+        "--amqp-prefix",
+        &amqp,
+        "--redis-prefix",
+        &redis,
+        "--cors-origins",
+        "https://app.example",
+        "--ws-frames-per-second",
+        "50",
+    ]))
+    .await
+    .expect("gateway");
+    let gw = format!("127.0.0.1:{}", gateway.port);
+    tokio::spawn(gateway.run_until(std::future::pending()));
+    assert!(testkit::wait_ready(&format!("http://{gw}/ready"), 10).await);
+    let mut made = Vec::new();
+    for i in 0..users {
+        made.push(testkit::user_with_token(&db.url, &format!("ws{i}"), "user").await);
+    }
+    Stack {
+        gw,
+        db,
+        users: made,
+    }
+}
+
+impl Stack {
+    async fn socket(&self, who: usize) -> Socket {
+        let url = format!(
+            "ws://{}/api/v1/realtime/ws?token={}",
+            self.gw, self.users[who].1
+        );
+        let (socket, _) = connect_async(url).await.expect("connect");
+        socket
+    }
+    async fn rest(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        who: usize,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let res = reqwest::Client::new()
+            .request(method, format!("http://{}{path}", self.gw))
+            .bearer_auth(&self.users[who].1)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+async fn send(socket: &mut Socket, frame: Value) {
+    socket
+        .send(Ws::text(frame.to_string()))
+        .await
+        .expect("send");
+}
+
+/// The next text frame whose `type` is `kind` (other frames are skipped), within 5 s.
+async fn expect(socket: &mut Socket, kind: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let next = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {kind} frame within 5 s"));
+        match next {
+            Some(Ok(Ws::Text(text))) => {
+                let v: Value = serde_json::from_str(&text).expect("json frame");
+                if v["type"] == kind {
+                    return v;
+                }
+            }
+            Some(Ok(_)) => {}
+            other => panic!("socket ended while waiting for {kind}: {other:?}"),
+        }
+    }
+}
+
+/// Asserts no frame of `kind` arrives within `ms`.
+async fn expect_none(socket: &mut Socket, kind: &str, ms: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, socket.next()).await {
+        if let Ws::Text(text) = msg {
+            let v: Value = serde_json::from_str(&text).expect("json");
+            assert_ne!(v["type"], kind, "unexpected {kind}: {v}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_typing_read_presence_and_sync_over_websocket() {
+    let s = spawn(3).await;
+    let (status, conv) = s
+        .rest(
+            reqwest::Method::POST,
+            "/api/v1/conversations",
+            0,
+            json!({"type": "group", "name": "rt", "member_ids": [s.users[1].0]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let conv = conv["id"].as_i64().expect("id");
+
+    let mut bob = s.socket(1).await;
+    let mut alice = s.socket(0).await;
+    let online = expect(&mut bob, "presence").await;
+    assert_eq!(
+        online,
+        json!({"type": "presence", "user_id": s.users[0].0, "status": "online"})
+    );
+
+    send(&mut alice, json!({"type": "ping"})).await;
+    expect(&mut alice, "pong").await;
+
+    send(&mut alice, json!({"type": "message.send", "message": {"conversation_id": conv, "client_msg_id": "w1", "type": "text", "content": "hi bob"}})).await;
+    let ack = expect(&mut alice, "ack").await;
+    assert_eq!(ack["client_msg_id"], "w1");
+    assert_eq!(ack["seq"], 1);
+    let got = expect(&mut bob, "message.new").await;
+    assert_eq!(got["message"]["content"], "hi bob");
+    assert_eq!(got["message"]["id"], ack["id"]);
+    let own = expect(&mut alice, "message.new").await;
+    assert_eq!(own["message"]["seq"], 1, "the sender's devices get it too");
+
+    send(
+        &mut alice,
+        json!({"type": "typing", "conversation_id": conv}),
+    )
+    .await;
+    let typing = expect(&mut bob, "typing").await;
+    assert_eq!(
+        typing,
+        json!({"type": "typing", "conversation_id": conv, "user_id": s.users[0].0})
+    );
+    expect_none(&mut alice, "typing", 300).await;
+
+    let (status, _) = s
+        .rest(
+            reqwest::Method::POST,
+            "/api/v1/messages/read",
+            1,
+            json!({"conversation_id": conv, "seq": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let read = expect(&mut alice, "read").await;
+    assert_eq!(
+        read,
+        json!({"type": "read", "conversation_id": conv, "user_id": s.users[1].0, "seq": 1})
+    );
+
+    // A bad send is answered by an error frame naming the send; the socket stays open.
+    send(&mut alice, json!({"type": "message.send", "message": {"conversation_id": conv, "client_msg_id": "w2", "type": "text", "content": ""}})).await;
+    let err = expect(&mut alice, "error").await;
+    assert_eq!(err["code"], "validation_failed");
+    assert_eq!(err["client_msg_id"], "w2");
+    send(&mut alice, json!({"type": "nonsense"})).await;
+    assert_eq!(expect(&mut alice, "error").await["code"], "bad_frame");
+    send(&mut alice, json!({"type": "ping"})).await;
+    expect(&mut alice, "pong").await;
+
+    // A stranger's typing reaches nobody.
+    let mut carol = s.socket(2).await;
+    send(
+        &mut carol,
+        json!({"type": "typing", "conversation_id": conv}),
+    )
+    .await;
+    expect_none(&mut bob, "typing", 300).await;
+
+    // Sync replays in order and says where it stopped.
+    for i in 2..=4 {
+        send(&mut alice, json!({"type": "message.send", "message": {"conversation_id": conv, "client_msg_id": format!("s{i}"), "type": "text", "content": format!("m{i}")}})).await;
+        expect(&mut alice, "ack").await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await; // persisted
+    let mut late = s.socket(1).await;
+    send(
+        &mut late,
+        json!({"type": "sync", "conversation_id": conv, "after_seq": 1, "limit": 2}),
+    )
+    .await;
+    let seqs = [
+        expect(&mut late, "message.new").await["message"]["seq"].clone(),
+        expect(&mut late, "message.new").await["message"]["seq"].clone(),
+    ];
+    assert_eq!(seqs, [json!(2), json!(3)]);
+    assert_eq!(
+        expect(&mut late, "sync.done").await,
+        json!({"type": "sync.done", "conversation_id": conv, "last_seq": 3, "has_more": true})
+    );
+    send(
+        &mut carol,
+        json!({"type": "sync", "conversation_id": conv, "after_seq": 0}),
+    )
+    .await;
+    assert_eq!(
+        expect(&mut carol, "error").await["code"],
+        "not_found",
+        "strangers cannot sync"
+    );
+
+    // Closing every socket of a user tells their contacts.
+    drop(late);
+    alice.close(None).await.expect("close");
+    let offline = expect(&mut bob, "presence").await;
+    assert_eq!(
+        offline,
+        json!({"type": "presence", "user_id": s.users[0].0, "status": "offline"})
+    );
+    s.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upgrade_rules_and_frame_limits() {
+    let s = spawn(1).await;
+    let bad = connect_async(format!("ws://{}/api/v1/realtime/ws?token=nope", s.gw)).await;
+    match bad {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 401),
+        other => panic!("expected 401, got {other:?}"),
+    }
+    let mut req = format!("ws://{}/api/v1/realtime/ws?token={}", s.gw, s.users[0].1)
+        .into_client_request()
+        .expect("request");
+    req.headers_mut()
+        .insert("origin", "https://evil.example".parse().expect("header"));
+    match connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
+        other => panic!("expected 403, got {other:?}"),
+    }
+    let mut ok = format!("ws://{}/api/v1/realtime/ws?token={}", s.gw, s.users[0].1)
+        .into_client_request()
+        .expect("request");
+    ok.headers_mut()
+        .insert("origin", "https://app.example".parse().expect("header"));
+    let (mut socket, _) = connect_async(ok).await.expect("allowed origin");
+    // A frame over 64 KiB closes with 1009.
+    socket
+        .send(Ws::text("x".repeat(70 * 1024)))
+        .await
+        .expect("send");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let code = loop {
+        match tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("close in time")
+        {
+            Some(Ok(Ws::Close(Some(frame)))) => break u16::from(frame.code),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(code, 1009);
+    s.db.drop_db().await;
+}

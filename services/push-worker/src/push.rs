@@ -1,0 +1,197 @@
+//! Routing one event to the sockets that should see it: who (members or contacts, from
+//! MySQL, cached), where (their gateway nodes, ONE Redis round trip for all of them), then
+//! ONE publish per gateway node carrying the frame once with its recipients.
+
+use bus::{Bus, Handler, HandlerError, Incoming, Outgoing, PublishError};
+use chrono::Utc;
+use common_proto::{
+    ConversationId, UserId,
+    bus::{Envelope, MessageSent, PresenceChanged, ReadMoved, TypingStarted, kind, routing},
+    ws::{Delivery, ServerFrame},
+};
+use kit::presence::Presence;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+/// conversation -> (fetched at, member ids).
+pub type MemberCache = HashMap<ConversationId, (Instant, Arc<Vec<UserId>>)>;
+
+pub struct Push {
+    pub pool: db::Pool,
+    pub presence: Presence,
+    pub bus: Bus,
+    pub origin: String,
+    pub cache_ttl: Duration,
+    /// conversation -> (fetched at, member ids). Invalidated by membership notifications.
+    pub members: Mutex<MemberCache>,
+}
+
+fn retry(e: impl std::fmt::Display) -> HandlerError {
+    HandlerError::Retry(e.to_string())
+}
+
+fn data<T: serde::de::DeserializeOwned>(envelope: &Envelope) -> Result<T, HandlerError> {
+    serde_json::from_value(envelope.data.clone())
+        .map_err(|e| HandlerError::Poison(format!("bad {}: {e}", envelope.kind)))
+}
+
+impl Push {
+    async fn members(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Arc<Vec<UserId>>, HandlerError> {
+        if let Ok(cache) = self.members.lock()
+            && let Some((at, ids)) = cache.get(&conversation)
+            && at.elapsed() < self.cache_ttl
+        {
+            return Ok(ids.clone());
+        }
+        let mut conn = db::pool::conn(&self.pool).await.map_err(retry)?;
+        let ids = Arc::new(
+            db::conversations::member_ids(&mut conn, conversation)
+                .await
+                .map_err(retry)?,
+        );
+        if let Ok(mut cache) = self.members.lock() {
+            if cache.len() > 100_000 {
+                cache.clear();
+            }
+            cache.insert(conversation, (Instant::now(), ids.clone()));
+        }
+        Ok(ids)
+    }
+
+    fn forget_members(&self, conversation: ConversationId) {
+        if let Ok(mut cache) = self.members.lock() {
+            cache.remove(&conversation);
+        }
+    }
+
+    /// One publish per gateway node that holds any of `recipients`.
+    async fn fan_out(
+        &self,
+        recipients: &[UserId],
+        frame: ServerFrame,
+        request_id: Option<String>,
+    ) -> Result<(), HandlerError> {
+        let by_node = self.presence.nodes_of(recipients).await.map_err(retry)?;
+        for (node, users) in by_node {
+            let delivery = Delivery {
+                recipients: users,
+                frame: frame.clone(),
+            };
+            let envelope = Envelope::new(
+                ulid::Ulid::generate().to_string(),
+                kind::DELIVERY_REQUESTED,
+                self.origin.clone(),
+                delivery,
+            );
+            let out = Outgoing::envelope(
+                routing::gateway_delivery(&node),
+                &envelope,
+                request_id.clone(),
+            )
+            .map_err(|e| HandlerError::Poison(e.to_string()))?;
+            match self.bus.publish(&out).await {
+                Ok(()) => metrics::counter!("push_node_publishes_total").increment(1),
+                // The node's queue is gone: that gateway died; its clients resync on reconnect.
+                Err(PublishError::Unroutable(_)) => {
+                    metrics::counter!("push_dead_node_total").increment(1)
+                }
+                Err(e) => return Err(retry(e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Handler for Push {
+    async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
+        let envelope: Envelope = msg.envelope()?;
+        let request_id = msg.request_id.clone();
+        match envelope.kind.as_str() {
+            kind::MESSAGE_SENT => {
+                let message: MessageSent = data(&envelope)?;
+                let members = self.members(message.conversation_id).await?;
+                let lag = (Utc::now() - message.created_at)
+                    .num_microseconds()
+                    .unwrap_or(0)
+                    .max(0) as f64
+                    / 1e6;
+                metrics::histogram!("push_message_lag_seconds").record(lag);
+                self.fan_out(&members, ServerFrame::MessageNew { message }, request_id)
+                    .await
+            }
+            kind::READ_MOVED => {
+                let read: ReadMoved = data(&envelope)?;
+                let members = self.members(read.conversation_id).await?;
+                let frame = ServerFrame::Read {
+                    conversation_id: read.conversation_id,
+                    user_id: read.user_id,
+                    seq: read.seq,
+                };
+                self.fan_out(&members, frame, request_id).await
+            }
+            kind::TYPING_STARTED => {
+                let typing: TypingStarted = data(&envelope)?;
+                let members = self.members(typing.conversation_id).await?;
+                if !members.contains(&typing.user_id) {
+                    return Ok(()); // not a member: nobody hears it
+                }
+                let others: Vec<UserId> = members
+                    .iter()
+                    .copied()
+                    .filter(|u| *u != typing.user_id)
+                    .collect();
+                let frame = ServerFrame::Typing {
+                    conversation_id: typing.conversation_id,
+                    user_id: typing.user_id,
+                };
+                self.fan_out(&others, frame, request_id).await
+            }
+            kind::USER_ONLINE | kind::USER_OFFLINE => {
+                let change: PresenceChanged = data(&envelope)?;
+                let mut conn = db::pool::conn(&self.pool).await.map_err(retry)?;
+                if change.status == "offline" {
+                    db::conversations::set_last_seen(
+                        &mut conn,
+                        change.user_id,
+                        envelope.occurred_at.naive_utc(),
+                    )
+                    .await
+                    .map_err(retry)?;
+                }
+                let contacts = db::conversations::contacts_of(&mut conn, change.user_id)
+                    .await
+                    .map_err(retry)?;
+                drop(conn);
+                self.fan_out(
+                    &contacts,
+                    ServerFrame::Presence {
+                        user_id: change.user_id,
+                        status: change.status,
+                    },
+                    request_id,
+                )
+                .await
+            }
+            kind::CONVERSATION_UPDATED => {
+                if let Some(id) = envelope
+                    .data
+                    .get("conversation_id")
+                    .and_then(|v| v.as_i64())
+                {
+                    self.forget_members(id);
+                }
+                Ok(())
+            }
+            other => {
+                tracing::debug!(kind = other, "nothing to push");
+                Ok(())
+            }
+        }
+    }
+}
