@@ -4,7 +4,8 @@
 #   1. formatting and clippy (-D warnings);           skip with INSTANT_SKIP_LINT=1
 #   2. every crate's tests, in parallel, each test in its own database / name prefix;
 #   3. the disruptive tests (they restart the shared broker) one at a time, alone;
-#   4. end to end: up.sh on spare ports, the auth flow through the gateway, down.sh.
+#   4. the fault test (scripts/fault.sh): loadcheck under SIGKILLs, a broker restart, FLUSHALL;
+#   5. end to end: up.sh on spare ports, the auth flow through the gateway, down.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -19,7 +20,7 @@ for db in $(mysql_cmd -N -e "SHOW DATABASES LIKE 'instant\\_t\\_%'" 2>/dev/null)
   mysql_cmd -e "DROP DATABASE \`$db\`" >/dev/null 2>&1 || true
 done
 if command -v rabbitmqctl >/dev/null; then
-  rabbitmqctl list_queues -q name 2>/dev/null | grep -E '^(t[0-9a-z]{26}|e2e)\.' | while read -r q; do
+  rabbitmqctl list_queues -q name 2>/dev/null | grep -E '^(t[0-9a-z]{26}|e2e|fault|loadcheck)\.' | while read -r q; do
     rabbitmqctl delete_queue "$q" >/dev/null 2>&1 || true
   done
 fi
@@ -40,6 +41,9 @@ else
   cargo test --workspace --no-fail-fast -- --skip disruptive_
   cargo test --workspace --no-fail-fast -- disruptive_ --test-threads=1
 fi
+
+log "fault test: loadcheck while workers are killed, the broker restarts and Redis is flushed"
+"$ROOT/scripts/fault.sh"
 
 log "end to end through up.sh"
 "$ROOT/scripts/e2e.sh"
