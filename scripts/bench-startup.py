@@ -57,8 +57,9 @@ def measure(path, ready_path, env):
     return ready_ms, rss, stop_ms, code
 
 def main():
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--workspace", "--bins"], cwd=ROOT, check=True)
-    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "kit", "--example", "hello_actix"], cwd=ROOT, check=True)
+    # One command: building kit alone would unify features differently and rebuild deps.
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--workspace", "--bins", "--example", "hello_actix"],
+                   cwd=ROOT, check=True)
     keys = os.path.join(ROOT, ".run", "keys")
     db = os.environ.get("INSTANT_TEST_MYSQL", "mysql://root@127.0.0.1:3306") + "/instant_bench"
     env = {"INSTANT_DATABASE_URL": db, "INSTANT_AMQP_PREFIX": "bench.", "INSTANT_REDIS_PREFIX": "bench:",

@@ -3,7 +3,7 @@
 //! and a clean stop on shutdown.
 
 use crate::{Bus, Incoming, backoff::Backoff};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
 use kit::lifecycle::ShutdownSignal;
 use lapin::{
     message::Delivery,
@@ -49,10 +49,17 @@ pub(crate) async fn bounded<T>(call: impl Future<Output = lapin::Result<T>>) -> 
 
 /// Consumes `queue` (a contract name; the topology adds its prefix) until shutdown,
 /// reconnecting with backoff whenever the connection or channel is lost.
-pub async fn consume<H: Handler>(
+pub async fn consume<H: Handler>(bus: Bus, queue: &str, handler: Arc<H>, shutdown: ShutdownSignal) {
+    consume_concurrent(bus, queue, handler, 1, shutdown).await
+}
+
+/// Like [`consume`], with up to `concurrency` deliveries handled at once (each acked only
+/// after its own success; order across deliveries is not kept).
+pub async fn consume_concurrent<H: Handler>(
     bus: Bus,
     queue: &str,
     handler: Arc<H>,
+    concurrency: usize,
     mut shutdown: ShutdownSignal,
 ) {
     let queue_name = bus.topology().name(queue);
@@ -76,6 +83,7 @@ pub async fn consume<H: Handler>(
             &queue_name,
             bus.settings().prefetch,
             handler.as_ref(),
+            concurrency.max(1),
             &mut shutdown,
             &mut backoff,
         )
@@ -95,11 +103,12 @@ async fn session<H: Handler>(
     queue: &str,
     prefetch: u16,
     handler: &H,
+    concurrency: usize,
     shutdown: &mut ShutdownSignal,
     backoff: &mut Backoff,
 ) -> Result<SessionEnd, String> {
     let ch = bounded(conn.create_channel()).await?;
-    bounded(ch.basic_qos(prefetch, BasicQosOptions::default())).await?;
+    bounded(ch.basic_qos(prefetch.max(concurrency as u16), BasicQosOptions::default())).await?;
     let tag = format!("{queue}.{}", ulid::Ulid::generate());
     let mut consumer = bounded(ch.basic_consume(
         queue.into(),
@@ -108,37 +117,46 @@ async fn session<H: Handler>(
         FieldTable::default(),
     ))
     .await?;
-    tracing::info!(%queue, "consuming");
+    tracing::info!(%queue, concurrency, "consuming");
     // Supervisor: lapin normally ends the consumer stream when the connection dies, but we
     // do not bet delivery on it; a dead connection or channel is noticed within a second.
     let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+    let mut in_flight = FuturesUnordered::new();
     loop {
-        let next = tokio::select! {
+        tokio::select! {
             biased;
             _ = shutdown.wait() => {
-                // Unacked prefetched deliveries return to the queue when the channel closes.
+                // Finish what we hold; unacked prefetched deliveries return to the queue
+                // when the channel closes.
+                while let Some(done) = in_flight.next().await {
+                    if let Err(e) = done {
+                        tracing::warn!(%queue, error = %e, "ack failed during shutdown");
+                    }
+                }
                 let cancel = ch.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
                 let _ = tokio::time::timeout(SETUP_TIMEOUT, cancel).await;
                 let _ = tokio::time::timeout(SETUP_TIMEOUT, ch.close(200, "shutdown".into())).await;
                 return Ok(SessionEnd::Shutdown);
             }
+            Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                done.map_err(|e: lapin::Error| e.to_string())?;
+            }
             _ = watchdog.tick() => {
                 if !conn.status().connected() || !ch.status().connected() {
                     return Err("connection or channel no longer open".into());
                 }
-                continue;
             }
-            next = consumer.next() => next,
-        };
-        let delivery = match next {
-            Some(Ok(d)) => d,
-            Some(Err(e)) => return Err(e.to_string()),
-            None => return Err("the broker ended the consumer".into()),
-        };
-        backoff.reset();
-        process(queue, delivery, handler, shutdown)
-            .await
-            .map_err(|e| e.to_string())?;
+            next = consumer.next(), if in_flight.len() < concurrency => {
+                let delivery = match next {
+                    Some(Ok(d)) => d,
+                    Some(Err(e)) => return Err(e.to_string()),
+                    None => return Err("the broker ended the consumer".into()),
+                };
+                backoff.reset();
+                let mut signal = shutdown.clone();
+                in_flight.push(async move { process(queue, delivery, handler, &mut signal).await });
+            }
+        }
     }
 }
 

@@ -20,7 +20,7 @@ pub mod topology;
 
 pub use batch::{BatchHandler, BatchSettings, consume_batches};
 pub use connection::{Bus, ConnectError, ExtraQueue, connect_in_background};
-pub use consumer::{Handler, HandlerError, consume};
+pub use consumer::{Handler, HandlerError, consume, consume_concurrent};
 pub use message::{Incoming, Outgoing};
 pub use publisher::PublishError;
 pub use settings::{BusSettings, QueueType};

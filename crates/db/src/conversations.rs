@@ -3,7 +3,7 @@
 use crate::last_insert_id;
 use crate::{
     DbError,
-    schema::{conversation_members as members, conversations, users},
+    schema::{conversation_members as members, conversation_seqs, conversations, users},
 };
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use common_proto::{ConversationId, UserId, rest};
@@ -271,11 +271,13 @@ pub async fn mark_read(
     seq: i64,
 ) -> Result<(i64, bool), DbError> {
     conn.transaction::<_, DbError, _>(async |c| {
-        let reserved: i64 = conversations::table
+        let reserved: i64 = conversation_seqs::table
             .find(conversation)
-            .select(conversations::seq_reserved)
+            .select(conversation_seqs::seq_reserved)
             .first(c)
-            .await?;
+            .await
+            .optional()?
+            .unwrap_or(0);
         let target = seq.min(reserved);
         let moved = diesel::update(members::table.find((conversation, user)))
             .filter(members::last_read_seq.lt(target))

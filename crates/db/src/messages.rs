@@ -47,14 +47,15 @@ pub async fn take_seq(
     let created_at = Utc::now().naive_utc();
     let result = conn
         .transaction::<_, DbError, _>(async |c| {
-            diesel::update(conversations::table.find(conversation))
-                .set(
-                    conversations::seq_reserved.eq(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                        "LAST_INSERT_ID(seq_reserved + 1)",
-                    )),
-                )
-                .execute(c)
-                .await?;
+            // The counter row is created with the first send; LAST_INSERT_ID(expr) hands
+            // the new value back on this connection.
+            diesel::sql_query(
+                "INSERT INTO conversation_seqs (conversation_id, seq_reserved) VALUES (?, LAST_INSERT_ID(1)) \
+                 ON DUPLICATE KEY UPDATE seq_reserved = LAST_INSERT_ID(seq_reserved + 1)",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(conversation)
+            .execute(c)
+            .await?;
             let seq = diesel::select(last_insert_id())
                 .get_result::<u64>(c)
                 .await? as i64;

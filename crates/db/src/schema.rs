@@ -46,7 +46,6 @@ diesel::table! {
         avatar_file_id -> Nullable<Char>,
         owner_id -> Nullable<BigInt>,
         direct_key -> Nullable<Varchar>,
-        seq_reserved -> BigInt,
         last_seq -> BigInt,
         last_message_at -> Nullable<Datetime>,
         created_by -> BigInt,
@@ -203,6 +202,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    conversation_seqs (conversation_id) {
+        conversation_id -> BigInt,
+        seq_reserved -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_token_families,
@@ -219,4 +225,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     cascade_sync_jobs,
     processed_envelopes,
     send_receipts,
+    conversation_seqs,
 );

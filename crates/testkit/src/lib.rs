@@ -181,7 +181,8 @@ pub async fn service_env() -> (TestDb, Vec<(&'static str, String)>) {
     let env = vec![
         ("INSTANT_DATABASE_URL", db.url.clone()),
         ("INSTANT_REDIS_PREFIX", format!("t{}:", unique())),
-        ("INSTANT_AMQP_PREFIX", format!("t{}.", unique())),
+        ("INSTANT_AMQP_PREFIX", amqp_prefix()),
+        ("INSTANT_QUEUE_TYPE", "classic".into()),
         ("INSTANT_JWT_PRIVATE_KEY_FILE", keys.private.clone()),
         ("INSTANT_JWT_PUBLIC_KEY_FILE", keys.public.clone()),
     ];
@@ -226,4 +227,46 @@ pub fn token_for(user_id: i64, role: &str) -> String {
     };
     let key = EncodingKey::from_ed_pem(&std::fs::read(&keys().private).expect("key")).expect("pem");
     encode(&Header::new(Algorithm::EdDSA), &claims, &key).expect("sign")
+}
+
+/// A fresh AMQP name prefix for one test.
+pub fn amqp_prefix() -> String {
+    format!("t{}.", unique())
+}
+
+/// Deletes the contract's queues and exchanges under `prefix` (call at the end of a test:
+/// every left-over quorum queue is a Raft cluster the broker keeps running).
+pub async fn drop_amqp(prefix: &str) {
+    use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+    let url = std::env::var("INSTANT_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+    let Ok(conn) = lapin::Connection::connect(&url, lapin::ConnectionProperties::default()).await
+    else {
+        return;
+    };
+    let Ok(ch) = conn.create_channel().await else {
+        return;
+    };
+    let mut queues: Vec<String> = common_proto::bus::QUEUE_BINDINGS
+        .iter()
+        .map(|(q, _)| format!("{prefix}{q}"))
+        .collect();
+    queues.push(format!("{prefix}{}", common_proto::bus::DEAD_LETTER_QUEUE));
+    for q in queues {
+        let _ = ch
+            .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+            .await;
+    }
+    for e in [
+        common_proto::bus::EXCHANGE,
+        common_proto::bus::DEAD_LETTER_EXCHANGE,
+    ] {
+        let _ = ch
+            .exchange_delete(
+                format!("{prefix}{e}").as_str().into(),
+                ExchangeDeleteOptions::default(),
+            )
+            .await;
+    }
+    let _ = conn.close(200, "test done".into()).await;
 }

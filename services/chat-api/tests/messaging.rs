@@ -11,6 +11,7 @@ struct Stack {
     base: String,
     client: Client,
     db: TestDb,
+    amqp_prefix: String,
     users: Vec<(i64, String)>,
 }
 
@@ -18,7 +19,7 @@ async fn spawn(users: usize) -> Stack {
     kit::telemetry::init_for_tests();
     let db = TestDb::new().await;
     let keys = testkit::keys();
-    let amqp_prefix = format!("t{}.", testkit::unique());
+    let amqp_prefix = testkit::amqp_prefix();
     let redis_prefix = format!("t{}:", testkit::unique());
     let chat = chat_api::build(chat_api::Settings::parse_from([
         "chat-api",
@@ -28,6 +29,8 @@ async fn spawn(users: usize) -> Stack {
         &db.url,
         "--amqp-prefix",
         &amqp_prefix,
+        "--queue-type",
+        "classic",
         "--redis-prefix",
         &redis_prefix,
         "--jwt-public-key-file",
@@ -45,6 +48,8 @@ async fn spawn(users: usize) -> Stack {
         &db.url,
         "--amqp-prefix",
         &amqp_prefix,
+        "--queue-type",
+        "classic",
     ]))
     .await
     .expect("persistence-worker");
@@ -58,10 +63,15 @@ async fn spawn(users: usize) -> Stack {
         client: Client::new(),
         db,
         users: made,
+        amqp_prefix,
     }
 }
 
 impl Stack {
+    async fn cleanup(&self) {
+        self.db.drop_db().await;
+        testkit::drop_amqp(&self.amqp_prefix).await;
+    }
     fn token(&self, i: usize) -> &str {
         &self.users[i].1
     }
@@ -200,7 +210,7 @@ async fn direct_conversations_are_one_per_pair() {
         .get(&format!("/api/v1/conversations/{}", first["id"]), 2)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    s.db.drop_db().await;
+    s.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -286,7 +296,7 @@ async fn send_history_and_idempotency() {
         StatusCode::NOT_FOUND,
         "strangers cannot read history"
     );
-    s.db.drop_db().await;
+    s.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -351,7 +361,7 @@ async fn send_validation() {
         StatusCode::CREATED,
         "limits are characters, not bytes: {ok}"
     );
-    s.db.drop_db().await;
+    s.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -414,7 +424,7 @@ async fn read_state_and_conversation_list() {
     assert!(page2.get("next_cursor").is_none());
     let (status, _) = s.get("/api/v1/conversations?cursor=garbage", 1).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    s.db.drop_db().await;
+    s.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -442,5 +452,5 @@ async fn concurrent_sends_get_unique_increasing_seqs() {
     let items = s.history_when(0, conv, 40).await;
     let stored: Vec<i64> = items.iter().filter_map(|m| m["seq"].as_i64()).collect();
     assert_eq!(stored, (1..=40).collect::<Vec<_>>());
-    s.db.drop_db().await;
+    s.cleanup().await;
 }

@@ -10,6 +10,7 @@ struct Stack {
     base: String,
     client: Client,
     db: TestDb,
+    amqp: String,
 }
 
 /// A port nothing listens on.
@@ -40,6 +41,7 @@ async fn spawn(extra: &[&str]) -> Stack {
     tokio::spawn(auth.run_until(std::future::pending()));
     let dead = dead_url();
     let prefix = format!("t{}:", testkit::unique());
+    let amqp = testkit::amqp_prefix();
     let mut args = vec![
         "gateway",
         "--listen",
@@ -58,6 +60,10 @@ async fn spawn(extra: &[&str]) -> Stack {
         &prefix,
         "--cors-origins",
         "https://app.example",
+        "--amqp-prefix",
+        &amqp,
+        "--queue-type",
+        "classic",
     ];
     args.extend_from_slice(extra);
     let gateway = gateway::build(gateway::Settings::parse_from(args))
@@ -69,6 +75,7 @@ async fn spawn(extra: &[&str]) -> Stack {
         base,
         client: Client::new(),
         db,
+        amqp,
     }
 }
 
@@ -151,6 +158,7 @@ async fn routes_the_auth_flow_through_the_gateway() {
     );
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     stack.db.drop_db().await;
+    testkit::drop_amqp(&stack.amqp).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -199,6 +207,7 @@ async fn a_down_upstream_is_503_and_edge_auth_comes_first() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_code(&res.json().await.expect("json")), "not_found");
     stack.db.drop_db().await;
+    testkit::drop_amqp(&stack.amqp).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -231,6 +240,7 @@ async fn login_flood_gets_429_with_retry_after() {
     let retry_after = retry_after.expect("Retry-After");
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     stack.db.drop_db().await;
+    testkit::drop_amqp(&stack.amqp).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -270,6 +280,7 @@ async fn oversized_and_malformed_bodies() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&body), "validation_failed");
     stack.db.drop_db().await;
+    testkit::drop_amqp(&stack.amqp).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -298,6 +309,7 @@ async fn cors_allowlist() {
             .is_none()
     );
     stack.db.drop_db().await;
+    testkit::drop_amqp(&stack.amqp).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -361,4 +373,5 @@ async fn openapi_and_docs_work_offline() {
         .expect("json");
     assert_eq!(ready["checks"]["redis"], "up");
     stack.db.drop_db().await;
+    testkit::drop_amqp(&stack.amqp).await;
 }

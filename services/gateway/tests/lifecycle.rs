@@ -5,4 +5,7 @@ async fn boots_ready_and_stops_on_sigterm() {
     let (db, env) = testkit::service_env().await;
     testkit::boot_and_stop(env!("CARGO_BIN_EXE_gateway"), &env).await;
     db.drop_db().await;
+    if let Some((_, prefix)) = env.iter().find(|(k, _)| *k == "INSTANT_AMQP_PREFIX") {
+        testkit::drop_amqp(prefix).await;
+    }
 }

@@ -18,6 +18,7 @@ type Socket =
 struct Stack {
     gw: String,
     db: TestDb,
+    amqp: String,
     users: Vec<(i64, String)>,
 }
 
@@ -25,7 +26,7 @@ async fn spawn(users: usize) -> Stack {
     kit::telemetry::init_for_tests();
     let db = TestDb::new().await;
     let keys = testkit::keys();
-    let amqp = format!("t{}.", testkit::unique());
+    let amqp = testkit::amqp_prefix();
     let redis = format!("t{}:", testkit::unique());
     let chat = chat_api::build(chat_api::Settings::parse_from([
         "chat-api",
@@ -35,6 +36,8 @@ async fn spawn(users: usize) -> Stack {
         &db.url,
         "--amqp-prefix",
         &amqp,
+        "--queue-type",
+        "classic",
         "--redis-prefix",
         &redis,
         "--jwt-public-key-file",
@@ -52,6 +55,8 @@ async fn spawn(users: usize) -> Stack {
         &db.url,
         "--amqp-prefix",
         &amqp,
+        "--queue-type",
+        "classic",
     ]))
     .await
     .expect("persistence");
@@ -64,6 +69,8 @@ async fn spawn(users: usize) -> Stack {
         &db.url,
         "--amqp-prefix",
         &amqp,
+        "--queue-type",
+        "classic",
         "--redis-prefix",
         &redis,
     ]))
@@ -80,6 +87,8 @@ async fn spawn(users: usize) -> Stack {
         &chat_url,
         "--amqp-prefix",
         &amqp,
+        "--queue-type",
+        "classic",
         "--redis-prefix",
         &redis,
         "--cors-origins",
@@ -100,6 +109,7 @@ async fn spawn(users: usize) -> Stack {
         gw,
         db,
         users: made,
+        amqp,
     }
 }
 
@@ -291,6 +301,7 @@ async fn messages_typing_read_presence_and_sync_over_websocket() {
         json!({"type": "presence", "user_id": s.users[0].0, "status": "offline"})
     );
     s.db.drop_db().await;
+    testkit::drop_amqp(&s.amqp).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -334,4 +345,5 @@ async fn upgrade_rules_and_frame_limits() {
     };
     assert_eq!(code, 1009);
     s.db.drop_db().await;
+    testkit::drop_amqp(&s.amqp).await;
 }

@@ -36,10 +36,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         cache_ttl: Duration::from_secs(settings.member_cache_secs),
         members: Default::default(),
     });
-    let tasks = vec![tokio::spawn(bus::consume(
+    let tasks = vec![tokio::spawn(bus::consume_concurrent(
         bus,
         common_proto::bus::REALTIME_PUSH_QUEUE,
         handler,
+        settings.concurrency,
         shutdown.signal(),
     ))];
     let spec = ServerSpec {

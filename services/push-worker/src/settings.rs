@@ -22,6 +22,9 @@ pub struct Settings {
     /// Seconds a conversation's member list is cached (membership events invalidate it).
     #[arg(long, env = "INSTANT_MEMBER_CACHE_SECS", default_value_t = 30)]
     pub member_cache_secs: u64,
+    /// Events handled at once (each waits for its publish confirms).
+    #[arg(long, env = "INSTANT_PUSH_CONCURRENCY", default_value_t = 32)]
+    pub concurrency: usize,
     /// Must match the gateways' lease (used only for reading presence).
     #[arg(long, env = "INSTANT_PRESENCE_LEASE_SECS", default_value_t = 20)]
     pub presence_lease_secs: u64,
