@@ -80,6 +80,8 @@ where
             .default_service(web::to(not_found))
     })
     .workers(spec.workers.max(1))
+    // Small frames and JSON replies: never wait for Nagle's algorithm.
+    .tcp_nodelay(true)
     .shutdown_timeout(spec.shutdown_timeout_secs)
     .disable_signals()
     .listen(listener)?
