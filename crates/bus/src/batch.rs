@@ -7,16 +7,13 @@
 use crate::{
     Bus, HandlerError, Incoming,
     backoff::Backoff,
-    consumer::{SETUP_TIMEOUT, bounded, count},
+    consumer::{close_consumer, count, open_consumer},
 };
 use futures_util::{FutureExt, StreamExt};
 use kit::lifecycle::ShutdownSignal;
 use lapin::{
     message::Delivery,
-    options::{
-        BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
-    },
-    types::FieldTable,
+    options::{BasicAckOptions, BasicNackOptions},
 };
 use std::{future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
@@ -88,25 +85,14 @@ async fn session<H: BatchHandler>(
     shutdown: &mut ShutdownSignal,
     backoff: &mut Backoff,
 ) -> Result<(), String> {
-    let ch = bounded(conn.create_channel()).await?;
-    bounded(ch.basic_qos(prefetch, BasicQosOptions::default())).await?;
-    let tag = format!("{queue}.{}", ulid::Ulid::generate());
-    let mut consumer = bounded(ch.basic_consume(
-        queue.into(),
-        tag.as_str().into(),
-        BasicConsumeOptions::default(),
-        FieldTable::default(),
-    ))
-    .await?;
+    let (ch, tag, mut consumer) = open_consumer(conn, queue, prefetch).await?;
     tracing::info!(%queue, max = settings.max, "consuming in batches");
     let mut watchdog = tokio::time::interval(Duration::from_secs(1));
     loop {
         let first = tokio::select! {
             biased;
             _ = shutdown.wait() => {
-                let cancel = ch.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
-                let _ = tokio::time::timeout(SETUP_TIMEOUT, cancel).await;
-                let _ = tokio::time::timeout(SETUP_TIMEOUT, ch.close(200, "shutdown".into())).await;
+                close_consumer(&ch, &tag).await;
                 return Ok(());
             }
             _ = watchdog.tick() => {

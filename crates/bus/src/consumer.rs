@@ -36,6 +36,32 @@ enum SessionEnd {
     Shutdown,
 }
 
+/// A channel with `prefetch`, consuming `queue` with manual acks.
+pub(crate) async fn open_consumer(
+    conn: &lapin::Connection,
+    queue: &str,
+    prefetch: u16,
+) -> Result<(lapin::Channel, String, lapin::Consumer), String> {
+    let ch = bounded(conn.create_channel()).await?;
+    bounded(ch.basic_qos(prefetch, BasicQosOptions::default())).await?;
+    let tag = format!("{queue}.{}", ulid::Ulid::generate());
+    let consumer = bounded(ch.basic_consume(
+        queue.into(),
+        tag.as_str().into(),
+        BasicConsumeOptions::default(),
+        FieldTable::default(),
+    ))
+    .await?;
+    Ok((ch, tag, consumer))
+}
+
+/// Stops consuming and closes the channel; unacked deliveries go back to the queue.
+pub(crate) async fn close_consumer(ch: &lapin::Channel, tag: &str) {
+    let cancel = ch.basic_cancel(tag.into(), BasicCancelOptions::default());
+    let _ = tokio::time::timeout(SETUP_TIMEOUT, cancel).await;
+    let _ = tokio::time::timeout(SETUP_TIMEOUT, ch.close(200, "shutdown".into())).await;
+}
+
 /// How long a channel operation may take before the session is considered broken.
 pub(crate) const SETUP_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -107,16 +133,8 @@ async fn session<H: Handler>(
     shutdown: &mut ShutdownSignal,
     backoff: &mut Backoff,
 ) -> Result<SessionEnd, String> {
-    let ch = bounded(conn.create_channel()).await?;
-    bounded(ch.basic_qos(prefetch.max(concurrency as u16), BasicQosOptions::default())).await?;
-    let tag = format!("{queue}.{}", ulid::Ulid::generate());
-    let mut consumer = bounded(ch.basic_consume(
-        queue.into(),
-        tag.as_str().into(),
-        BasicConsumeOptions::default(),
-        FieldTable::default(),
-    ))
-    .await?;
+    let (ch, tag, mut consumer) =
+        open_consumer(conn, queue, prefetch.max(concurrency as u16)).await?;
     tracing::info!(%queue, concurrency, "consuming");
     // Supervisor: lapin normally ends the consumer stream when the connection dies, but we
     // do not bet delivery on it; a dead connection or channel is noticed within a second.
@@ -133,9 +151,7 @@ async fn session<H: Handler>(
                         tracing::warn!(%queue, error = %e, "ack failed during shutdown");
                     }
                 }
-                let cancel = ch.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
-                let _ = tokio::time::timeout(SETUP_TIMEOUT, cancel).await;
-                let _ = tokio::time::timeout(SETUP_TIMEOUT, ch.close(200, "shutdown".into())).await;
+                close_consumer(&ch, &tag).await;
                 return Ok(SessionEnd::Shutdown);
             }
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {

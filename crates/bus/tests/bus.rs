@@ -6,9 +6,7 @@ use bus::{
 };
 use common_proto::bus::{Envelope, PERSISTENCE_QUEUE, routing};
 use kit::lifecycle::Shutdown;
-use lapin::options::{
-    BasicAckOptions, BasicGetOptions, BasicNackOptions, ExchangeDeleteOptions, QueueDeleteOptions,
-};
+use lapin::options::{BasicAckOptions, BasicGetOptions, BasicNackOptions};
 use std::{
     sync::{Arc, Mutex},
     time::Duration,
@@ -28,30 +26,7 @@ fn settings(queue_type: QueueType) -> BusSettings {
 
 /// Deletes every queue and exchange of a test's prefix.
 async fn cleanup(bus: &Bus) {
-    let Ok(conn) = bus.connection().await else {
-        return;
-    };
-    let Ok(ch) = conn.create_channel().await else {
-        return;
-    };
-    let t = bus.topology();
-    for (q, _) in common_proto::bus::QUEUE_BINDINGS {
-        let _ = ch
-            .queue_delete(t.name(q).into(), QueueDeleteOptions::default())
-            .await;
-    }
-    let _ = ch
-        .queue_delete(t.dead_letter_queue().into(), QueueDeleteOptions::default())
-        .await;
-    let _ = ch
-        .exchange_delete(t.exchange().into(), ExchangeDeleteOptions::default())
-        .await;
-    let _ = ch
-        .exchange_delete(
-            t.dead_letter_exchange().into(),
-            ExchangeDeleteOptions::default(),
-        )
-        .await;
+    testkit::drop_amqp(&bus.settings().prefix).await;
     bus.close().await;
 }
 

@@ -7,7 +7,6 @@
 use bus::{Bus, BusSettings, Handler, HandlerError, Incoming, Outgoing, QueueType, consume};
 use common_proto::bus::{Envelope, PERSISTENCE_QUEUE, routing};
 use kit::lifecycle::Shutdown;
-use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use std::{
     collections::HashSet,
     process::Command,
@@ -134,26 +133,5 @@ async fn disruptive_broker_restart_publisher_and_consumer_resume() {
         failed.lock().expect("lock")
     );
 
-    if let Ok(conn) = bus.connection().await
-        && let Ok(ch) = conn.create_channel().await
-    {
-        let t = bus.topology();
-        for (q, _) in common_proto::bus::QUEUE_BINDINGS {
-            let _ = ch
-                .queue_delete(t.name(q).into(), QueueDeleteOptions::default())
-                .await;
-        }
-        let _ = ch
-            .queue_delete(t.dead_letter_queue().into(), QueueDeleteOptions::default())
-            .await;
-        let _ = ch
-            .exchange_delete(t.exchange().into(), ExchangeDeleteOptions::default())
-            .await;
-        let _ = ch
-            .exchange_delete(
-                t.dead_letter_exchange().into(),
-                ExchangeDeleteOptions::default(),
-            )
-            .await;
-    }
+    testkit::drop_amqp(&settings.prefix).await;
 }

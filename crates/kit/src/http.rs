@@ -41,6 +41,36 @@ pub struct ServerSpec {
     pub max_json_bytes: usize,
 }
 
+impl ServerSpec {
+    /// The usual spec: name, address, worker count and drain time from the common
+    /// settings, a 64 KiB JSON limit (change it with [`ServerSpec::max_json_bytes`]).
+    pub fn new(
+        name: &'static str,
+        listen: &str,
+        common: &crate::settings::CommonSettings,
+        readiness: Readiness,
+    ) -> Self {
+        Self {
+            name,
+            listen: listen.to_owned(),
+            workers: common.http_workers,
+            shutdown_timeout_secs: common.shutdown_timeout_secs,
+            readiness,
+            max_json_bytes: 64 * 1024,
+        }
+    }
+
+    pub fn max_json_bytes(mut self, bytes: usize) -> Self {
+        self.max_json_bytes = bytes;
+        self
+    }
+
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers;
+        self
+    }
+}
+
 /// A bound, running server.
 pub struct RunningServer {
     pub port: u16,

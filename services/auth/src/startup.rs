@@ -39,14 +39,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         refresh_ttl_days: settings.refresh_token_ttl_days,
     });
     let verifier = web::Data::new(verifier);
-    let spec = ServerSpec {
-        name: "auth",
-        listen: settings.listen.clone(),
-        workers: settings.common.http_workers,
-        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
-        readiness: Readiness::new().with("mysql", db::pool::check(pool)),
-        max_json_bytes: settings.max_json_bytes,
-    };
+    let spec = ServerSpec::new(
+        "auth",
+        &settings.listen,
+        &settings.common,
+        Readiness::new().with("mysql", db::pool::check(pool)),
+    )
+    .max_json_bytes(settings.max_json_bytes);
     let server = start(spec, move |cfg| {
         cfg.app_data(state.clone())
             .app_data(verifier.clone())

@@ -22,14 +22,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let bus = bus::Bus::new(&settings.bus, "broadcast-worker");
     readiness = readiness.with("rabbitmq", bus.check());
     tasks.push(bus::connect_in_background(bus.clone(), shutdown.signal()));
-    let spec = ServerSpec {
-        name: "broadcast-worker",
-        listen: settings.listen.clone(),
-        workers: settings.common.http_workers,
-        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
+    let spec = ServerSpec::new(
+        "broadcast-worker",
+        &settings.listen,
+        &settings.common,
         readiness,
-        max_json_bytes: 64 * 1024,
-    };
+    );
     let server = start(spec, |cfg: &mut web::ServiceConfig| {
         cfg.route("/openapi.json", web::get().to(openapi));
     })?;

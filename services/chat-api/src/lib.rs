@@ -37,14 +37,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         bus,
         origin: settings.common.platform_code.clone(),
     });
-    let spec = ServerSpec {
-        name: "chat-api",
-        listen: settings.listen.clone(),
-        workers: settings.common.http_workers,
-        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
-        readiness,
-        max_json_bytes: settings.max_json_bytes,
-    };
+    let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)
+        .max_json_bytes(settings.max_json_bytes);
     let server = start(spec, move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(state.clone())
             .app_data(verifier.clone())

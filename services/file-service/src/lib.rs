@@ -19,14 +19,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let mut readiness = Readiness::new();
     let pool = db::pool::pool(&settings.db)?;
     readiness = readiness.with("mysql", db::pool::check(pool.clone()));
-    let spec = ServerSpec {
-        name: "file-service",
-        listen: settings.listen.clone(),
-        workers: settings.common.http_workers,
-        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
+    let spec = ServerSpec::new(
+        "file-service",
+        &settings.listen,
+        &settings.common,
         readiness,
-        max_json_bytes: 64 * 1024,
-    };
+    );
     let server = start(spec, |cfg: &mut web::ServiceConfig| {
         cfg.route("/openapi.json", web::get().to(openapi));
     })?;

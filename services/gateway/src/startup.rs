@@ -96,16 +96,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         trust_forwarded_for: settings.trust_forwarded_for,
     });
     let origins = settings.cors_origin_list();
-    let spec = ServerSpec {
-        name: "gateway",
-        listen: settings.listen.clone(),
-        workers: settings.common.http_workers,
-        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
-        readiness: Readiness::new()
+    let spec = ServerSpec::new(
+        "gateway",
+        &settings.listen,
+        &settings.common,
+        Readiness::new()
             .with("redis", kit::redis::check(redis))
             .with("rabbitmq", bus.check()),
-        max_json_bytes: settings.max_body_bytes as usize,
-    };
+    )
+    .max_json_bytes(settings.max_body_bytes as usize);
     let server = start(spec, move |cfg| {
         // awc clients are per worker thread (not Send); each keeps its own connection pool.
         let client = awc::Client::builder()

@@ -37,14 +37,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         batch,
         shutdown.signal(),
     ))];
-    let spec = ServerSpec {
-        name: "persistence-worker",
-        listen: settings.listen.clone(),
-        workers: 1,
-        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
+    let spec = ServerSpec::new(
+        "persistence-worker",
+        &settings.listen,
+        &settings.common,
         readiness,
-        max_json_bytes: 4096,
-    };
+    )
+    .max_json_bytes(4096)
+    .workers(1);
     let server = start(spec, |_cfg: &mut web::ServiceConfig| {})?;
     Ok(Service::new(
         server,

@@ -43,14 +43,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         settings.concurrency,
         shutdown.signal(),
     ))];
-    let spec = ServerSpec {
-        name: "push-worker",
-        listen: settings.listen.clone(),
-        workers: 1,
-        shutdown_timeout_secs: settings.common.shutdown_timeout_secs,
-        readiness,
-        max_json_bytes: 4096,
-    };
+    let spec = ServerSpec::new("push-worker", &settings.listen, &settings.common, readiness)
+        .max_json_bytes(4096)
+        .workers(1);
     let server = start(spec, |_cfg: &mut web::ServiceConfig| {})?;
     Ok(Service::new(
         server,
