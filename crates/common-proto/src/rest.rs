@@ -57,6 +57,12 @@ pub struct User {
     /// `user` or `admin`.
     pub role: String,
     pub created_at: DateTime<Utc>,
+    /// Whether the user has a live WebSocket connection (absent when unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<bool>,
+    /// When the user's last connection closed.
+    #[serde(default)]
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 /// `PATCH /users/me`: absent fields are left as they are.

@@ -17,6 +17,7 @@ pub struct UserRow {
     pub avatar_file_id: Option<String>,
     pub bio: Option<String>,
     pub role: String,
+    pub last_seen_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
 
@@ -31,6 +32,8 @@ impl UserRow {
             bio: self.bio.clone(),
             role: self.role.clone(),
             created_at: Utc.from_utc_datetime(&self.created_at),
+            online: None,
+            last_seen_at: self.last_seen_at.map(|t| Utc.from_utc_datetime(&t)),
         }
     }
 }

@@ -17,6 +17,9 @@ pub struct Settings {
     pub db: db::DbSettings,
     #[command(flatten)]
     pub jwt: JwtVerifySettings,
+    /// Redis, for reading presence (online status).
+    #[command(flatten)]
+    pub redis: kit::settings::RedisSettings,
     /// PEM file of the Ed25519 private key that signs access tokens (auth only).
     #[arg(
         long,

@@ -15,6 +15,17 @@ pub(crate) struct State {
     pub hasher: Hasher,
     pub signer: Signer,
     pub refresh_ttl_days: i64,
+    /// Read-only use: whether a user is online.
+    pub presence: kit::presence::Presence,
+}
+
+impl State {
+    /// The public view with the live online flag (left out if Redis cannot say).
+    pub async fn user_view(&self, row: &db::users::UserRow) -> common_proto::rest::User {
+        let mut user = row.to_public();
+        user.online = self.presence.is_online(row.id).await.ok();
+        user
+    }
 }
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
@@ -32,18 +43,26 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     )?;
     let verifier = Verifier::from_settings(&settings.jwt)?;
     let pool = db::pool::pool(&settings.db)?;
+    let redis = kit::redis::pool(&settings.redis)?;
     let state = web::Data::new(State {
         pool: pool.clone(),
         hasher: Hasher::new(settings.password_hash_concurrency)?,
         signer,
         refresh_ttl_days: settings.refresh_token_ttl_days,
+        presence: kit::presence::Presence::new(
+            redis.clone(),
+            &settings.redis.prefix,
+            std::time::Duration::from_secs(20),
+        ),
     });
     let verifier = web::Data::new(verifier);
     let spec = ServerSpec::new(
         "auth",
         &settings.listen,
         &settings.common,
-        Readiness::new().with("mysql", db::pool::check(pool)),
+        Readiness::new()
+            .with("mysql", db::pool::check(pool))
+            .with("redis", kit::redis::check(redis)),
     )
     .max_json_bytes(settings.max_json_bytes);
     let server = start(spec, move |cfg| {

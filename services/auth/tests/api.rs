@@ -13,6 +13,7 @@ struct App {
 
 fn settings(db: &TestDb) -> auth::Settings {
     let keys = testkit::keys();
+    let redis_prefix = format!("t{}:", testkit::unique());
     auth::Settings::parse_from([
         "auth",
         "--listen",
@@ -23,6 +24,8 @@ fn settings(db: &TestDb) -> auth::Settings {
         &keys.private,
         "--jwt-public-key-file",
         &keys.public,
+        "--redis-prefix",
+        &redis_prefix,
     ])
 }
 
@@ -498,5 +501,52 @@ async fn health_ready_metrics_and_openapi() {
         .await
         .expect("json");
     assert!(spec["paths"]["/api/v1/auth/login"]["post"].is_object());
+    app.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn online_status_and_last_seen_are_readable() {
+    let db = TestDb::new().await;
+    let s = settings(&db);
+    let service = auth::build(s.clone()).await.expect("build auth");
+    let base = format!("http://127.0.0.1:{}", service.port);
+    tokio::spawn(service.run_until(std::future::pending()));
+    let app = App {
+        base,
+        client: Client::new(),
+        db,
+    };
+    let user = app.register("olga").await;
+    let token = app.login("olga").await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let path = format!("/api/v1/users/{}", user["id"]);
+    let (_, before) = app.get(&path, &token).await;
+    assert_eq!(before["online"], false);
+    assert_eq!(before["last_seen_at"], Value::Null);
+    // A gateway's lease for this user, in the same Redis namespace.
+    let redis = kit::redis::pool(&s.redis).expect("redis");
+    let presence =
+        kit::presence::Presence::new(redis, &s.redis.prefix, std::time::Duration::from_secs(20));
+    let id = user["id"].as_i64().expect("id");
+    assert!(
+        presence
+            .connect(id, "gw-test", "c1")
+            .await
+            .expect("connect"),
+        "first connection"
+    );
+    let (_, during) = app.get(&path, &token).await;
+    assert_eq!(during["online"], true);
+    assert!(
+        presence
+            .disconnect(id, "gw-test", "c1")
+            .await
+            .expect("disconnect"),
+        "last connection"
+    );
+    let (_, after) = app.get(&path, &token).await;
+    assert_eq!(after["online"], false);
     app.db.drop_db().await;
 }

@@ -300,6 +300,21 @@ async fn messages_typing_read_presence_and_sync_over_websocket() {
         offline,
         json!({"type": "presence", "user_id": s.users[0].0, "status": "offline"})
     );
+    // push-worker recorded the time before telling the contacts.
+    let pool = db::pool::pool(&db::DbSettings {
+        url: s.db.url.clone(),
+        pool_size: 1,
+    })
+    .expect("pool");
+    let mut conn = db::pool::conn(&pool).await.expect("conn");
+    let alice = db::users::by_id(&mut conn, s.users[0].0)
+        .await
+        .expect("query")
+        .expect("user");
+    assert!(
+        alice.last_seen_at.is_some(),
+        "last_seen_at recorded on the way offline"
+    );
     s.db.drop_db().await;
     testkit::drop_amqp(&s.amqp).await;
 }

@@ -15,7 +15,7 @@ pub async fn get_me(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResp
     let user = db::users::by_id(&mut conn, me.id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-    Ok(HttpResponse::Ok().json(user.to_public()))
+    Ok(HttpResponse::Ok().json(state.user_view(&user).await))
 }
 
 /// Updates display name, avatar or bio; absent fields are unchanged, `""` clears.

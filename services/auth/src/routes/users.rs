@@ -20,7 +20,8 @@ pub async fn get_user(
     let user = db::users::by_id(&mut conn, id.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
-    Ok(HttpResponse::Ok().json(user.to_public()))
+    drop(conn);
+    Ok(HttpResponse::Ok().json(state.user_view(&user).await))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
