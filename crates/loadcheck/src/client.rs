@@ -356,3 +356,62 @@ fn progress(started: Instant, sent: u64, rec: &Record) {
         rec.errors.load(Ordering::Relaxed),
     );
 }
+
+/// Idle mode: `--idle-connections` sockets over `--users` users, held for `--duration`
+/// seconds while answering the server's pings; prints how many were open at the end.
+pub async fn hold_idle(args: &Args) -> anyhow::Result<bool> {
+    let http = reqwest::Client::new();
+    let api = format!("{}/api/v1", args.gateway);
+    let prefix = format!(
+        "idle{}",
+        &ulid::Ulid::generate().to_string().to_lowercase()[18..]
+    );
+    let mut tokens = Vec::new();
+    for i in 0..args.users {
+        let creds = json!({"username": format!("{prefix}_{i}"), "password": "loadcheck password"});
+        let _ = post(&http, format!("{api}/auth/register"), None, creds.clone()).await;
+        let t = post(&http, format!("{api}/auth/login"), None, creds).await?;
+        tokens.push(t["access_token"].as_str().unwrap_or_default().to_owned());
+    }
+    let open = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(args.idle_connections);
+    for n in 0..args.idle_connections {
+        let url = format!(
+            "{}/api/v1/realtime/ws?token={}",
+            ws_url(&args.gateway),
+            tokens[n % tokens.len()]
+        );
+        let (socket, _) = connect_async(url)
+            .await
+            .map_err(|e| anyhow::anyhow!("connection {n}: {e}"))?;
+        open.fetch_add(1, Ordering::Relaxed);
+        let counter = open.clone();
+        tasks.push(tokio::spawn(async move {
+            // Reading answers the server's pings (tungstenite replies with pongs).
+            let (_sink, mut stream) = socket.split();
+            while let Some(Ok(_)) = stream.next().await {}
+            counter.fetch_sub(1, Ordering::Relaxed);
+        }));
+        if (n + 1) % 2000 == 0 {
+            eprintln!(
+                "[{:>5.1}s] {} connections open",
+                started.elapsed().as_secs_f64(),
+                open.load(Ordering::Relaxed)
+            );
+        }
+    }
+    println!(
+        "idle: {} connections open after {:.1} s; holding {} s",
+        open.load(Ordering::Relaxed),
+        started.elapsed().as_secs_f64(),
+        args.duration
+    );
+    tokio::time::sleep(Duration::from_secs(args.duration)).await;
+    let still = open.load(Ordering::Relaxed);
+    println!(
+        "idle: {still} of {} connections still open after holding",
+        args.idle_connections
+    );
+    Ok(still as usize == args.idle_connections)
+}

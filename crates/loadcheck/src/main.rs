@@ -57,6 +57,10 @@ pub struct Args {
     /// Skip the raw broker baseline.
     #[arg(long)]
     pub no_baseline: bool,
+    /// Idle mode: open this many WebSocket connections (spread over --users users), hold
+    /// them for --duration seconds answering pings, report how many stayed open, and exit.
+    #[arg(long, default_value_t = 0)]
+    pub idle_connections: usize,
     /// Username prefix (default: a fresh one per run).
     #[arg(long, default_value = "")]
     pub user_prefix: String,
@@ -80,6 +84,9 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         args.rate > 0.0 && args.rate <= 50_000.0,
         "--rate must be in (0, 50000]"
     );
+    if args.idle_connections > 0 {
+        return client::hold_idle(&args).await;
+    }
     let world = client::setup(&args).await?;
     let stats = client::drive(&args, &world).await?;
     let verdict = check::check(&args, &world, &stats).await?;
