@@ -130,19 +130,26 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(
-        server: RunningServer,
+    /// Binds and starts the HTTP server of `spec` with `configure`'s routes; the drain
+    /// timeout is the spec's.
+    pub fn start<F>(
+        spec: crate::http::ServerSpec,
+        configure: F,
         shutdown: Shutdown,
         tasks: Vec<JoinHandle<()>>,
-        timeout_secs: u64,
-    ) -> Self {
-        Self {
+    ) -> std::io::Result<Self>
+    where
+        F: Fn(&mut actix_web::web::ServiceConfig) + Send + Clone + 'static,
+    {
+        let timeout = Duration::from_secs(spec.shutdown_timeout_secs);
+        let server = crate::http::start(spec, configure)?;
+        Ok(Self {
             port: server.port,
             server,
             shutdown,
             tasks,
-            timeout: Duration::from_secs(timeout_secs),
-        }
+            timeout,
+        })
     }
 
     /// Serves until `stop` resolves (in production: [`termination`]), then drains.

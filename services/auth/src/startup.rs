@@ -4,7 +4,7 @@ use crate::{Settings, passwords::Hasher, routes, tokens::Signer};
 use actix_web::web;
 use kit::{
     auth::Verifier,
-    http::{ServerSpec, start},
+    http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
@@ -65,15 +65,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             .with("redis", kit::redis::check(redis)),
     )
     .max_json_bytes(settings.max_json_bytes);
-    let server = start(spec, move |cfg| {
+    let configure = move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(state.clone())
             .app_data(verifier.clone())
             .configure(routes::configure);
-    })?;
-    Ok(Service::new(
-        server,
-        Shutdown::new(),
-        vec![],
-        settings.common.shutdown_timeout_secs,
-    ))
+    };
+    Ok(Service::start(spec, configure, Shutdown::new(), vec![])?)
 }

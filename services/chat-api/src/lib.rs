@@ -14,7 +14,7 @@ mod state;
 use actix_web::web;
 use kit::{
     auth::Verifier,
-    http::{ServerSpec, start},
+    http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
@@ -39,15 +39,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     });
     let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)
         .max_json_bytes(settings.max_json_bytes);
-    let server = start(spec, move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(state.clone())
-            .app_data(verifier.clone())
-            .configure(routes::configure);
-    })?;
-    Ok(Service::new(
-        server,
+    Ok(Service::start(
+        spec,
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(state.clone())
+                .app_data(verifier.clone())
+                .configure(routes::configure);
+        },
         shutdown,
         tasks,
-        settings.common.shutdown_timeout_secs,
-    ))
+    )?)
 }

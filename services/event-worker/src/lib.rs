@@ -7,7 +7,7 @@ pub mod settings;
 
 use actix_web::web;
 use kit::{
-    http::{ServerSpec, start},
+    http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
@@ -15,39 +15,22 @@ pub use settings::Settings;
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
-    let mut tasks = Vec::new();
-    let mut readiness = Readiness::new();
     let pool = db::pool::pool(&settings.db)?;
-    readiness = readiness.with("mysql", db::pool::check(pool.clone()));
     let bus = bus::Bus::new(&settings.bus, "event-worker");
-    readiness = readiness.with("rabbitmq", bus.check());
-    tasks.push(bus::connect_in_background(bus.clone(), shutdown.signal()));
+    let readiness = Readiness::new()
+        .with("mysql", db::pool::check(pool))
+        .with("rabbitmq", bus.check());
+    let tasks = vec![bus::connect_in_background(bus, shutdown.signal())];
     let spec = ServerSpec::new(
         "event-worker",
         &settings.listen,
         &settings.common,
         readiness,
     );
-    let server = start(spec, |cfg: &mut web::ServiceConfig| {
-        cfg.route("/openapi.json", web::get().to(openapi));
-    })?;
-    Ok(Service::new(
-        server,
+    Ok(Service::start(
+        spec,
+        |_: &mut web::ServiceConfig| {},
         shutdown,
         tasks,
-        settings.common.shutdown_timeout_secs,
-    ))
-}
-
-/// This service's part of the public OpenAPI document (the gateway merges them).
-async fn openapi() -> actix_web::HttpResponse {
-    let doc = utoipa::openapi::OpenApiBuilder::new()
-        .info(
-            utoipa::openapi::InfoBuilder::new()
-                .title("event-worker")
-                .version(env!("CARGO_PKG_VERSION"))
-                .build(),
-        )
-        .build();
-    actix_web::HttpResponse::Ok().json(doc)
+    )?)
 }

@@ -7,7 +7,7 @@ pub mod settings;
 
 use actix_web::web;
 use kit::{
-    http::{ServerSpec, start},
+    http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
@@ -25,15 +25,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         &settings.common,
         readiness,
     );
-    let server = start(spec, |cfg: &mut web::ServiceConfig| {
-        cfg.route("/openapi.json", web::get().to(openapi));
-    })?;
-    Ok(Service::new(
-        server,
+    Ok(Service::start(
+        spec,
+        |cfg: &mut web::ServiceConfig| {
+            cfg.route("/openapi.json", web::get().to(openapi));
+        },
         shutdown,
         tasks,
-        settings.common.shutdown_timeout_secs,
-    ))
+    )?)
 }
 
 /// This service's part of the public OpenAPI document (the gateway merges them).

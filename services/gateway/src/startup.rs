@@ -1,6 +1,6 @@
 //! Building the gateway.
 
-use crate::realtime::{self, Deliver, Realtime, RealtimeRef, WsLimits, hub::Hub};
+use crate::realtime::{self, Deliver, Realtime, WsLimits, hub::Hub};
 use crate::{
     Settings, docs,
     proxy::{self, ProxyConfig},
@@ -12,7 +12,7 @@ use actix_web::web;
 use kit::presence::Presence;
 use kit::{
     auth::Verifier,
-    http::{ServerSpec, start},
+    http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
@@ -58,10 +58,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             let (bus, queue, signal) = (bus.clone(), format!("gateway.{node}"), shutdown.signal());
             async move { bus::consume(bus, &queue, Arc::new(Deliver { hub }), signal).await }
         }),
-        tokio::spawn(realtime::keep_presence(
-            Arc::new(RealtimeRef(realtime.clone())),
-            shutdown.signal(),
-        )),
+        tokio::spawn(realtime::keep_presence(realtime.clone(), shutdown.signal())),
     ];
     let timeout = Duration::from_secs(settings.upstream_timeout_secs);
     let config = web::Data::new(ProxyConfig {
@@ -105,38 +102,37 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             .with("rabbitmq", bus.check()),
     )
     .max_json_bytes(settings.max_body_bytes as usize);
-    let server = start(spec, move |cfg| {
-        // awc clients are per worker thread (not Send); each keeps its own connection pool.
-        let client = awc::Client::builder()
-            .disable_redirects()
-            .timeout(timeout)
-            .finish();
-        let allowed = origins.clone();
-        let cors = Cors::default()
-            .allowed_origin_fn(move |origin, _| {
-                allowed.iter().any(|o| o.as_bytes() == origin.as_bytes())
-            })
-            .allow_any_method()
-            .allow_any_header()
-            .expose_headers(["x-request-id", "retry-after"])
-            .max_age(3600);
-        cfg.app_data(config.clone())
-            .app_data(realtime.clone())
-            .app_data(web::Data::new(client))
-            .route("/api/v1/realtime/ws", web::get().to(realtime::connect))
-            .route("/openapi.json", web::get().to(docs::openapi))
-            .route("/docs", web::get().to(docs::redirect_to_docs))
-            .service(docs::swagger_ui())
-            .service(
-                web::scope("/api/v1")
-                    .wrap(cors)
-                    .default_service(web::to(proxy::forward)),
-            );
-    })?;
-    Ok(Service::new(
-        server,
+    Ok(Service::start(
+        spec,
+        move |cfg| {
+            // awc clients are per worker thread (not Send); each keeps its own connection pool.
+            let client = awc::Client::builder()
+                .disable_redirects()
+                .timeout(timeout)
+                .finish();
+            let allowed = origins.clone();
+            let cors = Cors::default()
+                .allowed_origin_fn(move |origin, _| {
+                    allowed.iter().any(|o| o.as_bytes() == origin.as_bytes())
+                })
+                .allow_any_method()
+                .allow_any_header()
+                .expose_headers(["x-request-id", "retry-after"])
+                .max_age(3600);
+            cfg.app_data(config.clone())
+                .app_data(realtime.clone())
+                .app_data(web::Data::new(client))
+                .route("/api/v1/realtime/ws", web::get().to(realtime::connect))
+                .route("/openapi.json", web::get().to(docs::openapi))
+                .route("/docs", web::get().to(docs::redirect_to_docs))
+                .service(docs::swagger_ui())
+                .service(
+                    web::scope("/api/v1")
+                        .wrap(cors)
+                        .default_service(web::to(proxy::forward)),
+                );
+        },
         shutdown,
         tasks,
-        settings.common.shutdown_timeout_secs,
-    ))
+    )?)
 }

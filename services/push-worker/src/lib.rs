@@ -7,7 +7,7 @@ pub mod settings;
 
 use actix_web::web;
 use kit::{
-    http::{ServerSpec, start},
+    http::ServerSpec,
     lifecycle::{Service, Shutdown},
     presence::Presence,
     readiness::Readiness,
@@ -46,11 +46,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let spec = ServerSpec::new("push-worker", &settings.listen, &settings.common, readiness)
         .max_json_bytes(4096)
         .workers(1);
-    let server = start(spec, |_cfg: &mut web::ServiceConfig| {})?;
-    Ok(Service::new(
-        server,
+    Ok(Service::start(
+        spec,
+        |_cfg: &mut web::ServiceConfig| {},
         shutdown,
         tasks,
-        settings.common.shutdown_timeout_secs,
-    ))
+    )?)
 }

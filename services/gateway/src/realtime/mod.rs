@@ -212,8 +212,7 @@ impl Handler for Deliver {
 
 /// Every heartbeat: re-registers this node's leases if Redis lost them (and asks those
 /// clients to resync), and reaps leases of dead gateways, publishing their users offline.
-pub async fn keep_presence(rt: Arc<RealtimeRef>, mut shutdown: ShutdownSignal) {
-    let rt = &rt.0;
+pub async fn keep_presence(rt: web::Data<Realtime>, mut shutdown: ShutdownSignal) {
     let mut tick = tokio::time::interval(rt.limits.heartbeat);
     loop {
         tokio::select! {
@@ -246,6 +245,3 @@ pub async fn keep_presence(rt: Arc<RealtimeRef>, mut shutdown: ShutdownSignal) {
         }
     }
 }
-
-/// `web::Data<Realtime>` shared with a spawned task.
-pub struct RealtimeRef(pub web::Data<Realtime>);
