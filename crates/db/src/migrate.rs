@@ -67,6 +67,22 @@ pub async fn run(url: &str) -> anyhow::Result<usize> {
     Ok(applied)
 }
 
+/// How many embedded migrations the database has not applied yet (applies nothing).
+///
+/// The services' Kubernetes init containers wait on this reaching zero, so no pod of a new
+/// version starts against the old schema while the migration Job is still running.
+pub async fn pending(url: &str) -> anyhow::Result<usize> {
+    let conn = AsyncMysqlConnection::establish(url).await?;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        let mut harness = AsyncMigrationHarness::new(conn);
+        let pending = harness
+            .pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(pending.len())
+    })
+    .await?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
