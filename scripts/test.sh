@@ -2,10 +2,11 @@
 # The whole test suite, against the real MariaDB, Redis and RabbitMQ (started or installed
 # here when missing). `.ci/run` calls exactly this.
 #   1. formatting and clippy (-D warnings);           skip with INSTANT_SKIP_LINT=1
-#   2. every crate's tests, in parallel, each test in its own database / name prefix;
-#   3. the disruptive tests (they restart the shared broker) one at a time, alone;
-#   4. the fault test (scripts/fault.sh): loadcheck under SIGKILLs, a broker restart, FLUSHALL;
-#   5. end to end: up.sh on spare ports, the auth flow through the gateway, down.sh.
+#   2. the Kubernetes manifests, offline (yamllint, kubernetes-validate, CRDs, settings drift);
+#   3. every crate's tests, in parallel, each test in its own database / name prefix;
+#   4. the disruptive tests (they restart the shared broker) one at a time, alone;
+#   5. the fault test (scripts/fault.sh): loadcheck under SIGKILLs, a broker restart, FLUSHALL;
+#   6. end to end: up.sh on spare ports, the auth flow through the gateway, down.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -31,6 +32,9 @@ if [ "${INSTANT_SKIP_LINT:-0}" != 1 ]; then
   log "cargo clippy -D warnings"
   cargo clippy --workspace --all-targets --quiet -- -D warnings
 fi
+
+log "Kubernetes manifests, offline (scripts/k8s-check.sh)"
+"$ROOT/scripts/k8s-check.sh"
 
 if cargo nextest --version >/dev/null 2>&1; then
   log "tests (nextest), then the disruptive ones alone"

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Offline checks of k8s/ (no cluster needed); part of scripts/test.sh.
+#   yamllint over k8s/; `kubectl kustomize` of each overlay; kubernetes-validate --strict on
+#   the built-in kinds (at the oldest supported and the newest Kubernetes); the custom
+#   resources against the CRD schemas in ../shared/k8s-crds (or INSTANT_K8S_CRDS); the
+#   settings-drift and coverage checks of scripts/k8s_check.py.
+# The Python tools live in a cached virtualenv (pinned versions from PyPI).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+OLDEST_K8S=1.30.0
+NEWEST_K8S=1.37.0
+CRDS="${INSTANT_K8S_CRDS:-$ROOT/../shared/k8s-crds}"
+[ -d "$CRDS" ] || CRDS="$ROOT/k8s/crds"
+[ -d "$CRDS" ] || die "no CRD schemas: set INSTANT_K8S_CRDS to a folder with the KEDA and RabbitMQ CRDs"
+command -v kubectl >/dev/null || die "kubectl is missing (it renders the kustomize overlays): install kubectl >= 1.27"
+
+VENV="${INSTANT_K8S_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/instant/k8s-venv}"
+PINS=(kubernetes-validate==1.37.0 yamllint==1.38.0 jsonschema==4.26.0 PyYAML==6.0.3)
+if [ ! -f "$VENV/.pins" ] || [ "$(cat "$VENV/.pins")" != "${PINS[*]}" ]; then
+  log "installing ${PINS[*]} into $VENV"
+  command -v python3 >/dev/null || die "python3 is missing (apt-get install python3 python3-venv)"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}" \
+    || die "pip could not install ${PINS[*]} (is PyPI reachable?)"
+  echo "${PINS[*]}" >"$VENV/.pins"
+fi
+
+log "yamllint k8s/"
+"$VENV/bin/yamllint" --strict -c k8s/.yamllint k8s/
+
+log "building the binaries whose settings the manifests must match"
+cargo build --workspace --bins --quiet
+SERVICES_CSV=$(ls services | paste -sd, -)
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+for overlay in k8s/overlays/*/; do
+  name=$(basename "$overlay")
+  log "overlay $name: kustomize, kubernetes-validate ($OLDEST_K8S and $NEWEST_K8S), CRDs, settings drift"
+  kubectl kustomize "$overlay" >"$out/$name.yaml"
+  # Built-in kinds only: the custom resources are checked against their CRDs below.
+  "$VENV/bin/python" - "$out/$name.yaml" "$out/$name.builtin.yaml" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+builtin = [d for d in docs if not d["apiVersion"].split("/")[0].endswith((".sh", "rabbitmq.com"))]
+yaml.safe_dump_all(builtin, open(sys.argv[2], "w"))
+PY
+  for version in "$OLDEST_K8S" "$NEWEST_K8S"; do
+    "$VENV/bin/kubernetes-validate" --strict --quiet -k "$version" "$out/$name.builtin.yaml" \
+      || die "overlay $name is not valid for Kubernetes $version"
+  done
+  "$VENV/bin/kubernetes-validate" --strict --quiet -k "$NEWEST_K8S" k8s/base/secret.template.yaml \
+    || die "the Secret template is not valid"
+  "$VENV/bin/python" scripts/k8s_check.py --rendered "$out/$name.yaml" \
+    --secret-template k8s/base/secret.template.yaml --crds "$CRDS" \
+    --bin-dir "$CARGO_TARGET_DIR/debug" --services "$SERVICES_CSV" \
+    || die "overlay $name failed the manifest checks above"
+done
+log "scripts/k8s-secret.sh: the Secrets it prints are valid and hold exactly the template's keys"
+scripts/k8s-secret.sh dev >"$out/secret-dev.yaml"
+scripts/k8s-secret.sh prod --database-url mysql://u:p@db:3306/instant --redis-url redis://r:6379 \
+  --amqp-url amqp://u:p@instant-rabbitmq:5672/%2f >"$out/secret-prod.yaml"
+"$VENV/bin/kubernetes-validate" --strict --quiet -k "$NEWEST_K8S" "$out/secret-dev.yaml" "$out/secret-prod.yaml"
+"$VENV/bin/python" - "$out/secret-dev.yaml" "$out/secret-prod.yaml" k8s/base/secret.template.yaml <<'PY'
+import sys, yaml
+template = set(yaml.safe_load(open(sys.argv[3]))["stringData"])
+for path in sys.argv[1:3]:
+    secret = [d for d in yaml.safe_load_all(open(path)) if d["metadata"]["name"] == "instant-secrets"][0]
+    if set(secret["data"]) != template:
+        sys.exit(f"{path}: keys {sorted(secret['data'])} differ from the template's {sorted(template)}")
+PY
+log "k8s manifests: all checks passed"
