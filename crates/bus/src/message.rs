@@ -19,6 +19,9 @@ pub struct Outgoing {
     /// The envelope kind: AMQP `type`.
     pub kind: String,
     pub request_id: Option<String>,
+    /// Integer headers for consumers that decide before parsing the body
+    /// (e.g. `x-members-version`).
+    pub headers: Vec<(String, i64)>,
 }
 
 impl Outgoing {
@@ -34,7 +37,14 @@ impl Outgoing {
             message_id: envelope.id.clone(),
             kind: envelope.kind.clone(),
             request_id,
+            headers: Vec::new(),
         })
+    }
+
+    /// Adds an integer header.
+    pub fn with_header(mut self, name: &str, value: i64) -> Self {
+        self.headers.push((name.to_owned(), value));
+        self
     }
 
     /// Persistent JSON with id, type, timestamp and the request id header.
@@ -45,6 +55,9 @@ impl Outgoing {
                 HEADER_REQUEST_ID.into(),
                 AMQPValue::LongString(LongString::from(id.as_bytes().to_vec())),
             );
+        }
+        for (name, value) in &self.headers {
+            headers.insert(name.as_str().into(), AMQPValue::LongLongInt(*value));
         }
         BasicProperties::default()
             .with_content_type("application/json".into())
@@ -66,6 +79,8 @@ pub struct Incoming {
     pub redelivered: bool,
     /// Quorum queues count deliveries (`x-delivery-count`); `None` on classic queues.
     pub delivery_count: Option<i64>,
+    /// The integer headers, by name.
+    pub headers: std::collections::BTreeMap<String, i64>,
 }
 
 impl Incoming {
@@ -83,6 +98,20 @@ impl Incoming {
             AMQPValue::LongUInt(n) => Some(n.into()),
             _ => None,
         });
+        let mut ints = std::collections::BTreeMap::new();
+        if let Some(h) = headers {
+            for (name, value) in h.inner() {
+                let n = match value {
+                    AMQPValue::LongLongInt(n) => Some(*n),
+                    AMQPValue::LongInt(n) => Some((*n).into()),
+                    AMQPValue::LongUInt(n) => Some((*n).into()),
+                    _ => None,
+                };
+                if let Some(n) = n {
+                    ints.insert(name.as_str().to_owned(), n);
+                }
+            }
+        }
         Self {
             routing_key: d.routing_key.as_str().to_owned(),
             payload: d.data.clone(),
@@ -94,6 +123,7 @@ impl Incoming {
             request_id,
             redelivered: d.redelivered,
             delivery_count,
+            headers: ints,
         }
     }
 

@@ -88,6 +88,7 @@ pub mod kind {
     pub const BROADCAST_SENT: &str = "system.broadcast_sent";
     pub const EVENT_REPORTED: &str = "system.event_reported";
     pub const CONVERSATION_UPDATED: &str = "system.conversation_updated";
+    pub const NOTIFICATIONS_CREATED: &str = "system.notifications_created";
 }
 
 /// The current envelope version.
@@ -165,6 +166,36 @@ mod tests {
 
 /// `data` of a `chat.message_sent` envelope: the message, exactly as acknowledged.
 pub type MessageSent = crate::rest::Message;
+
+/// AMQP header on `chat.message.*`: the conversation's membership version the sender saw
+/// (push-worker refreshes a cached member list older than it).
+pub const HEADER_MEMBERS_VERSION: &str = "x-members-version";
+
+/// A notification for one user (part of [`ConversationUpdated`] and [`NotificationsCreated`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserNotification {
+    pub user_id: crate::UserId,
+    pub notification: crate::rest::Notification,
+}
+
+/// `system.notification.conversation.{id}`, kind `CONVERSATION_UPDATED`: a group changed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConversationUpdated {
+    pub conversation_id: crate::ConversationId,
+    /// What every member's socket receives as `conversation.updated`.
+    pub conversation: serde_json::Value,
+    /// Users who left with this change: they get the frame too.
+    #[serde(default)]
+    pub departed: Vec<crate::UserId>,
+    #[serde(default)]
+    pub notifications: Vec<UserNotification>,
+}
+
+/// `system.notification.conversation.{id}`, kind `NOTIFICATIONS_CREATED` (mentions).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NotificationsCreated {
+    pub notifications: Vec<UserNotification>,
+}
 
 /// `data` of a `chat.read_moved` envelope (routing key `chat.read.conversation.{id}`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -110,6 +110,16 @@ pub mod limits {
     pub const MAX_HISTORY_PAGE: i64 = 200;
     /// Conversations in one list page.
     pub const MAX_CONVERSATION_PAGE: i64 = 100;
+    /// Users added to a group by one request.
+    pub const MAX_ADD_MEMBERS: usize = 500;
+    /// Characters of a group announcement.
+    pub const MAX_ANNOUNCEMENT_CHARS: usize = 2000;
+    /// The longest mute: 30 days.
+    pub const MAX_MUTE_SECONDS: i64 = 30 * 24 * 3600;
+    /// Notifications in one page.
+    pub const MAX_NOTIFICATION_PAGE: i64 = 100;
+    /// Distinct `@username` mentions resolved in one message.
+    pub const MAX_MENTIONS: usize = 50;
 }
 
 /// `POST /conversations`.
@@ -136,6 +146,9 @@ pub struct Member {
     pub role: String,
     pub last_read_seq: i64,
     pub joined_at: DateTime<Utc>,
+    /// Set while the member may not send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until: Option<DateTime<Utc>>,
 }
 
 /// A conversation as its members see it.
@@ -211,4 +224,96 @@ pub struct Message {
 pub struct MarkRead {
     pub conversation_id: crate::ConversationId,
     pub seq: i64,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`) in a PATCH body.
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `POST /groups/{id}/members`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AddMembers {
+    /// 1..=500 users; those already members are skipped.
+    pub user_ids: Vec<UserId>,
+}
+
+/// `PATCH /groups/{id}`: only the fields present change; `null` clears announcement/avatar.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGroup {
+    /// 1..=100 characters.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// At most 2000 characters; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub announcement: Option<Option<String>>,
+    /// An uploaded file's id; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub avatar_file_id: Option<Option<String>>,
+}
+
+/// `PUT /groups/{id}/members/{user_id}/role`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetRole {
+    /// `admin` or `member`.
+    pub role: String,
+}
+
+/// `PUT /groups/{id}/members/{user_id}/mute`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MuteMember {
+    /// 1..=2592000 (30 days); 0 unmutes.
+    pub seconds: i64,
+}
+
+/// `PUT /groups/{id}/owner`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransferOwnership {
+    pub user_id: UserId,
+}
+
+/// One entry of the inbox.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Notification {
+    pub id: String,
+    /// `group.added`, `group.removed`, `group.role_changed`, `group.muted`, `mention`, ...
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /notifications`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
+}
+
+/// `GET /notifications/unread-count`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnreadCount {
+    pub count: i64,
 }

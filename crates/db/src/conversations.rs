@@ -44,6 +44,10 @@ impl MemberRow {
             role: self.role.clone(),
             last_read_seq: self.last_read_seq,
             joined_at: Utc.from_utc_datetime(&self.joined_at),
+            muted_until: self
+                .muted_until
+                .filter(|t| *t > Utc::now().naive_utc())
+                .map(|t| Utc.from_utc_datetime(&t)),
         }
     }
 }

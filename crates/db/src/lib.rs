@@ -6,8 +6,10 @@
 
 pub mod conversations;
 pub mod error;
+pub mod groups;
 pub mod messages;
 pub mod migrate;
+pub mod notifications;
 pub mod pool;
 pub mod schema;
 pub mod tokens;

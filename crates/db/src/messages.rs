@@ -2,6 +2,7 @@
 //! worker) and history reads.
 
 use crate::last_insert_id;
+use crate::notifications::NotificationRow;
 use crate::{
     DbError,
     schema::{conversation_members as members, conversations, messages, send_receipts as receipts},
@@ -22,10 +23,10 @@ pub struct Receipt {
 }
 
 /// The outcome of [`take_seq`].
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub enum Taken {
-    /// A new seq for a new send.
-    New(Receipt),
+    /// A new seq for a new send, with the mention notifications written with it.
+    New(Receipt, Vec<NotificationRow>),
     /// This (sender, client_msg_id) was sent before: the original receipt.
     Repeat(Receipt),
 }
@@ -33,13 +34,15 @@ pub enum Taken {
 /// Takes the next seq of `conversation` for a send and records the receipt, in one
 /// transaction: the conversation row lock orders concurrent sends, and a repeated
 /// `client_msg_id` rolls back before consuming a seq. The sender's read cursor moves to
-/// their own message in the same commit.
+/// their own message in the same commit, and each `mentioned` user gets a `mention`
+/// notification in it too (so a repeated send never notifies twice).
 pub async fn take_seq(
     conn: &mut AsyncMysqlConnection,
     conversation: ConversationId,
     sender: UserId,
     client_msg_id: &str,
     message_id: &str,
+    mentioned: &[UserId],
 ) -> Result<Taken, DbError> {
     if let Some(existing) = receipt(conn, conversation, sender, client_msg_id).await? {
         return Ok(Taken::Repeat(existing));
@@ -75,15 +78,29 @@ pub async fn take_seq(
                 .set(members::last_read_seq.eq(seq))
                 .execute(c)
                 .await?;
-            Ok(Receipt {
-                message_id: message_id.to_owned(),
-                seq,
-                created_at,
-            })
+            let payload = serde_json::json!({
+                "conversation_id": conversation,
+                "message_id": message_id,
+                "seq": seq,
+                "sender_id": sender,
+            });
+            let notes: Vec<NotificationRow> = mentioned
+                .iter()
+                .map(|user| NotificationRow::new(*user, "mention", &payload))
+                .collect();
+            crate::notifications::insert(c, &notes).await?;
+            Ok((
+                Receipt {
+                    message_id: message_id.to_owned(),
+                    seq,
+                    created_at,
+                },
+                notes,
+            ))
         })
         .await;
     match result {
-        Ok(receipt) => Ok(Taken::New(receipt)),
+        Ok((receipt, notes)) => Ok(Taken::New(receipt, notes)),
         // Another replica recorded the same send between our check and our insert.
         Err(DbError::Unique(_)) => receipt(conn, conversation, sender, client_msg_id)
             .await?
@@ -262,4 +279,27 @@ pub async fn exists_in(
         .await
         .optional()?;
     Ok(found.is_some())
+}
+
+/// The members of `conversation` among `usernames`, except `sender` (mentions resolve to
+/// members only: naming a stranger notifies nobody).
+pub async fn mentioned_members(
+    conn: &mut AsyncMysqlConnection,
+    conversation: ConversationId,
+    sender: UserId,
+    usernames: &[String],
+) -> Result<Vec<UserId>, DbError> {
+    use crate::schema::users;
+    if usernames.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .inner_join(members::table.on(members::user_id.eq(users::id)))
+        .filter(members::conversation_id.eq(conversation))
+        .filter(members::left_at.is_null())
+        .filter(users::username.eq_any(usernames))
+        .filter(users::id.ne(sender))
+        .select(users::id)
+        .load(conn)
+        .await?)
 }

@@ -206,6 +206,7 @@ diesel::table! {
     conversation_seqs (conversation_id) {
         conversation_id -> BigInt,
         seq_reserved -> BigInt,
+        members_version -> BigInt,
     }
 }
 

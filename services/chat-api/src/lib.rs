@@ -36,6 +36,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         pool,
         bus,
         origin: settings.common.platform_code.clone(),
+        group_max_members: settings.group_max_members,
     });
     let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)
         .max_json_bytes(settings.max_json_bytes);

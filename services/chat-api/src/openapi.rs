@@ -3,15 +3,24 @@
 use crate::routes::*;
 use common_proto::{
     error::{ErrorBody, ErrorCode, ErrorDetail},
-    rest::{Conversation, CreateConversation, MarkRead, Member, Message, SendMessage},
+    rest::{
+        AddMembers, Conversation, CreateConversation, MarkRead, Member, Message, MuteMember,
+        Notification, NotificationPage, SendMessage, SetRole, TransferOwnership, UnreadCount,
+        UpdateGroup,
+    },
 };
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create_conversation, list_conversations, get_conversation, send_message, history, mark_read),
-    components(schemas(Conversation, CreateConversation, Member, Message, SendMessage, MarkRead, ConversationPage, ErrorBody, ErrorDetail, ErrorCode)),
-    tags((name = "conversations", description = "Direct and group conversations"), (name = "messages", description = "Send, history, read state"))
+    paths(create_conversation, list_conversations, get_conversation, send_message, history, mark_read,
+        add_members, remove_member, update_group, set_role, mute_member, transfer_owner,
+        list_notifications, unread_count, read_one, read_all),
+    components(schemas(Conversation, CreateConversation, Member, Message, SendMessage, MarkRead, ConversationPage,
+        AddMembers, UpdateGroup, SetRole, MuteMember, TransferOwnership, Notification, NotificationPage, UnreadCount, ErrorBody, ErrorDetail, ErrorCode)),
+    tags((name = "conversations", description = "Direct and group conversations"), (name = "messages", description = "Send, history, read state"),
+        (name = "groups", description = "Group administration: members, roles, mutes, ownership"),
+        (name = "notifications", description = "The caller's notification inbox"))
 )]
 struct ApiDoc;
 

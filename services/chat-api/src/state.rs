@@ -6,4 +6,6 @@ pub(crate) struct State {
     pub bus: bus::Bus,
     /// This platform's code: the `origin` of the envelopes chat-api publishes.
     pub origin: String,
+    /// `INSTANT_GROUP_MAX_MEMBERS`.
+    pub group_max_members: usize,
 }

@@ -23,6 +23,11 @@ struct Stack {
 }
 
 async fn spawn(users: usize) -> Stack {
+    spawn_with(users, 1).await
+}
+
+/// [`spawn`] with several push-worker replicas (each with its own member cache).
+async fn spawn_with(users: usize, push_workers: usize) -> Stack {
     kit::telemetry::init_for_tests();
     let db = TestDb::new().await;
     let keys = testkit::keys();
@@ -61,22 +66,27 @@ async fn spawn(users: usize) -> Stack {
     .await
     .expect("persistence");
     tokio::spawn(persist.run_until(std::future::pending()));
-    let push = push_worker::build(push_worker::Settings::parse_from([
-        "push-worker",
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &db.url,
-        "--amqp-prefix",
-        &amqp,
-        "--queue-type",
-        "classic",
-        "--redis-prefix",
-        &redis,
-    ]))
-    .await
-    .expect("push");
-    tokio::spawn(push.run_until(std::future::pending()));
+    for _ in 0..push_workers {
+        let push = push_worker::build(push_worker::Settings::parse_from([
+            "push-worker",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.url,
+            "--amqp-prefix",
+            &amqp,
+            "--queue-type",
+            "classic",
+            "--redis-prefix",
+            &redis,
+            // One delivery at a time per replica, so consecutive messages spread over both.
+            "--prefetch",
+            "1",
+        ]))
+        .await
+        .expect("push");
+        tokio::spawn(push.run_until(std::future::pending()));
+    }
     let gateway = gateway::build(gateway::Settings::parse_from([
         "gateway",
         "--listen",
@@ -177,6 +187,149 @@ async fn expect_none(socket: &mut Socket, kind: &str, ms: u64) {
             assert_ne!(v["type"], kind, "unexpected {kind}: {v}");
         }
     }
+}
+
+/// Skips frames until `message.new` of the message `id` (5 s at most).
+async fn expect_message(socket: &mut Socket, id: &Value) -> Value {
+    loop {
+        let frame = expect(socket, "message.new").await;
+        if frame["message"]["id"] == *id {
+            return frame;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn group_changes_reach_sockets_and_a_removed_member_stops_receiving_at_once() {
+    use reqwest::Method;
+    // Two push-worker replicas: the one that handles a removal is not always the one that
+    // routes the next message, so only the membership version can make removal immediate.
+    let s = spawn_with(3, 2).await;
+    let (owner_id, other_id, victim_id) = (s.users[0].0, s.users[1].0, s.users[2].0);
+    let (status, conv) = s
+        .rest(
+            Method::POST,
+            "/api/v1/conversations",
+            0,
+            json!({"type": "group", "name": "g", "member_ids": [other_id, victim_id]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{conv}");
+    let g = conv["id"].as_i64().expect("id");
+    let mut owner = s.socket(0).await;
+    let mut other = s.socket(1).await;
+    let mut victim = s.socket(2).await;
+    for socket in [&mut owner, &mut other, &mut victim] {
+        send(socket, json!({"type": "ping"})).await;
+        expect(socket, "pong").await;
+    }
+
+    // A role change: everybody's sockets hear of it, the promoted user gets a notification.
+    let (status, _) = s
+        .rest(
+            Method::PUT,
+            &format!("/api/v1/groups/{g}/members/{other_id}/role"),
+            0,
+            json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for socket in [&mut owner, &mut victim] {
+        let updated = expect(socket, "conversation.updated").await;
+        assert_eq!(
+            updated["conversation"]["change"]["action"], "role_changed",
+            "{updated}"
+        );
+    }
+    expect(&mut other, "conversation.updated").await;
+    let note = expect(&mut other, "notification").await;
+    assert_eq!(note["notification"]["kind"], "group.role_changed", "{note}");
+    assert_eq!(note["notification"]["payload"]["role"], "admin");
+
+    let message = |cmid: String| json!({"conversation_id": g, "client_msg_id": cmid, "type": "text", "content": "x"});
+    for round in 0..4 {
+        // Both replicas route (and cache the members of) the group, victim included.
+        for k in 0..2 {
+            let (status, m) = s
+                .rest(
+                    Method::POST,
+                    "/api/v1/messages",
+                    0,
+                    message(format!("warm-{round}-{k}")),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{m}");
+            expect_message(&mut victim, &m["id"]).await;
+        }
+        let (status, _) = s
+            .rest(
+                Method::DELETE,
+                &format!("/api/v1/groups/{g}/members/{victim_id}"),
+                0,
+                Value::Null,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let updated = expect(&mut victim, "conversation.updated").await;
+        assert_eq!(
+            updated["conversation"]["change"]["action"], "member_removed",
+            "{updated}"
+        );
+        assert_eq!(
+            updated["conversation"]["change"]["user_ids"],
+            json!([victim_id])
+        );
+        let note = expect(&mut victim, "notification").await;
+        assert_eq!(note["notification"]["kind"], "group.removed", "{note}");
+        assert_eq!(note["notification"]["payload"]["conversation_id"], g);
+
+        // Sent right after the 204: the others get it, the removed member never does.
+        let (status, m) = s
+            .rest(
+                Method::POST,
+                "/api/v1/messages",
+                0,
+                message(format!("after-{round}")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+        expect_message(&mut other, &m["id"]).await;
+        expect_none(&mut victim, "message.new", 300).await;
+        let (status, body) = s
+            .rest(
+                Method::POST,
+                "/api/v1/messages",
+                2,
+                message(format!("victim-{round}")),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "a removed member cannot send: {body}"
+        );
+
+        let (status, _) = s
+            .rest(
+                Method::POST,
+                &format!("/api/v1/groups/{g}/members"),
+                1,
+                json!({"user_ids": [victim_id]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "the admin adds them back");
+        let updated = expect(&mut victim, "conversation.updated").await;
+        assert_eq!(
+            updated["conversation"]["change"]["action"], "members_added",
+            "{updated}"
+        );
+        assert_eq!(updated["conversation"]["change"]["actor_id"], other_id);
+        let note = expect(&mut victim, "notification").await;
+        assert_eq!(note["notification"]["kind"], "group.added", "{note}");
+    }
+    let _ = owner_id;
+    s.db.drop_db().await;
+    testkit::drop_amqp(&s.amqp).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,10 @@ use bus::{Bus, Handler, HandlerError, Incoming, Outgoing, PublishError};
 use chrono::Utc;
 use common_proto::{
     ConversationId, UserId,
-    bus::{Envelope, MessageSent, PresenceChanged, ReadMoved, TypingStarted, kind, routing},
+    bus::{
+        ConversationUpdated, Envelope, HEADER_MEMBERS_VERSION, MessageSent, NotificationsCreated,
+        PresenceChanged, ReadMoved, TypingStarted, UserNotification, kind, routing,
+    },
     ws::{Delivery, ServerFrame},
 };
 use kit::presence::Presence;
@@ -16,8 +19,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// conversation -> (fetched at, member ids).
-pub type MemberCache = HashMap<ConversationId, (Instant, Arc<Vec<UserId>>)>;
+/// conversation -> (fetched at, membership version, member ids).
+pub type MemberCache = HashMap<ConversationId, (Instant, i64, Arc<Vec<UserId>>)>;
 
 pub struct Push {
     pub pool: db::Pool,
@@ -25,7 +28,9 @@ pub struct Push {
     pub bus: Bus,
     pub origin: String,
     pub cache_ttl: Duration,
-    /// conversation -> (fetched at, member ids). Invalidated by membership notifications.
+    /// conversation -> (fetched at, version, member ids). Refreshed when a message carries
+    /// a newer membership version than the entry (every replica, at once), when this
+    /// replica sees the change itself, and after `cache_ttl` at the latest.
     pub members: Mutex<MemberCache>,
 }
 
@@ -39,27 +44,30 @@ fn data<T: serde::de::DeserializeOwned>(envelope: &Envelope) -> Result<T, Handle
 }
 
 impl Push {
+    /// The current members; `at_least` is the membership version the event was sent
+    /// under (a cached list older than it is stale: someone joined or left since).
     async fn members(
         &self,
         conversation: ConversationId,
+        at_least: Option<i64>,
     ) -> Result<Arc<Vec<UserId>>, HandlerError> {
         if let Ok(cache) = self.members.lock()
-            && let Some((at, ids)) = cache.get(&conversation)
+            && let Some((at, version, ids)) = cache.get(&conversation)
             && at.elapsed() < self.cache_ttl
+            && at_least.is_none_or(|v| *version >= v)
         {
             return Ok(ids.clone());
         }
         let mut conn = db::pool::conn(&self.pool).await.map_err(retry)?;
-        let ids = Arc::new(
-            db::conversations::member_ids(&mut conn, conversation)
-                .await
-                .map_err(retry)?,
-        );
+        let (version, ids) = db::groups::members_versioned(&mut conn, conversation)
+            .await
+            .map_err(retry)?;
+        let ids = Arc::new(ids);
         if let Ok(mut cache) = self.members.lock() {
             if cache.len() > 100_000 {
                 cache.clear();
             }
-            cache.insert(conversation, (Instant::now(), ids.clone()));
+            cache.insert(conversation, (Instant::now(), version, ids.clone()));
         }
         Ok(ids)
     }
@@ -68,6 +76,25 @@ impl Push {
         if let Ok(mut cache) = self.members.lock() {
             cache.remove(&conversation);
         }
+    }
+
+    /// Each notification to its owner's sockets.
+    async fn notify(
+        &self,
+        notifications: &[UserNotification],
+        request_id: Option<String>,
+    ) -> Result<(), HandlerError> {
+        for n in notifications {
+            let notification = serde_json::to_value(&n.notification)
+                .map_err(|e| HandlerError::Poison(e.to_string()))?;
+            self.fan_out(
+                &[n.user_id],
+                ServerFrame::Notification { notification },
+                request_id.clone(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// One publish per gateway node that holds any of `recipients`.
@@ -115,7 +142,8 @@ impl Handler for Push {
         match envelope.kind.as_str() {
             kind::MESSAGE_SENT => {
                 let message: MessageSent = data(&envelope)?;
-                let members = self.members(message.conversation_id).await?;
+                let version = msg.headers.get(HEADER_MEMBERS_VERSION).copied();
+                let members = self.members(message.conversation_id, version).await?;
                 let lag = (Utc::now() - message.created_at)
                     .num_microseconds()
                     .unwrap_or(0)
@@ -127,7 +155,7 @@ impl Handler for Push {
             }
             kind::READ_MOVED => {
                 let read: ReadMoved = data(&envelope)?;
-                let members = self.members(read.conversation_id).await?;
+                let members = self.members(read.conversation_id, None).await?;
                 let frame = ServerFrame::Read {
                     conversation_id: read.conversation_id,
                     user_id: read.user_id,
@@ -137,7 +165,7 @@ impl Handler for Push {
             }
             kind::TYPING_STARTED => {
                 let typing: TypingStarted = data(&envelope)?;
-                let members = self.members(typing.conversation_id).await?;
+                let members = self.members(typing.conversation_id, None).await?;
                 if !members.contains(&typing.user_id) {
                     return Ok(()); // not a member: nobody hears it
                 }
@@ -179,14 +207,20 @@ impl Handler for Push {
                 .await
             }
             kind::CONVERSATION_UPDATED => {
-                if let Some(id) = envelope
-                    .data
-                    .get("conversation_id")
-                    .and_then(|v| v.as_i64())
-                {
-                    self.forget_members(id);
-                }
-                Ok(())
+                let update: ConversationUpdated = data(&envelope)?;
+                self.forget_members(update.conversation_id);
+                let mut recipients: Vec<UserId> =
+                    self.members(update.conversation_id, None).await?.to_vec();
+                recipients.extend(update.departed.iter().copied());
+                let frame = ServerFrame::ConversationUpdated {
+                    conversation: update.conversation,
+                };
+                self.fan_out(&recipients, frame, request_id.clone()).await?;
+                self.notify(&update.notifications, request_id).await
+            }
+            kind::NOTIFICATIONS_CREATED => {
+                let created: NotificationsCreated = data(&envelope)?;
+                self.notify(&created.notifications, request_id).await
             }
             other => {
                 tracing::debug!(kind = other, "nothing to push");

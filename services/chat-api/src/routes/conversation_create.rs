@@ -64,13 +64,11 @@ pub async fn create_conversation(
             others.sort_unstable();
             others.dedup();
             others.retain(|id| *id != me.id);
-            if others.len() > limits::MAX_INITIAL_MEMBERS {
+            let most = limits::MAX_INITIAL_MEMBERS.min(state.group_max_members.saturating_sub(1));
+            if others.len() > most {
                 return Err(ApiError::validation(
                     "member_ids",
-                    format!(
-                        "at most {} members at creation",
-                        limits::MAX_INITIAL_MEMBERS
-                    ),
+                    format!("at most {most} members besides you at creation"),
                 ));
             }
             let missing = db::conversations::missing_users(&mut conn, &others).await?;

@@ -2,7 +2,9 @@ use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{TimeZone, Utc};
 use common_proto::{
-    bus::{Envelope, kind, routing},
+    bus::{
+        Envelope, HEADER_MEMBERS_VERSION, NotificationsCreated, UserNotification, kind, routing,
+    },
     error::ErrorBody,
     rest::{Message, SendMessage, limits},
 };
@@ -25,9 +27,12 @@ pub async fn send_message(
     let send = body.into_inner();
     validate(&send)?;
     let mut conn = db::pool::conn(&state.pool).await?;
-    let member = db::conversations::active_member(&mut conn, send.conversation_id, me.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
+    // The membership version goes out with the message: push-worker refreshes its member
+    // cache when it is newer, so a member removed before this send never receives it.
+    let (member, members_version) =
+        db::groups::active_member_versioned(&mut conn, send.conversation_id, me.id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("conversation"))?;
     if member
         .muted_until
         .is_some_and(|until| until > Utc::now().naive_utc())
@@ -42,6 +47,12 @@ pub async fn send_message(
             "no such message in this conversation",
         ));
     }
+    let names = mentions(&send.content);
+    let mentioned = if names.is_empty() {
+        Vec::new()
+    } else {
+        db::messages::mentioned_members(&mut conn, send.conversation_id, me.id, &names).await?
+    };
     let new_id = ulid::Ulid::generate().to_string();
     let taken = db::messages::take_seq(
         &mut conn,
@@ -49,12 +60,13 @@ pub async fn send_message(
         me.id,
         &send.client_msg_id,
         &new_id,
+        &mentioned,
     )
     .await?;
     drop(conn);
-    let (receipt, repeat) = match taken {
-        Taken::New(r) => (r, false),
-        Taken::Repeat(r) => (r, true),
+    let (receipt, repeat, notes) = match taken {
+        Taken::New(r, notes) => (r, false, notes),
+        Taken::Repeat(r) => (r, true, Vec::new()),
     };
     let message = Message {
         id: receipt.message_id,
@@ -81,14 +93,76 @@ pub async fn send_message(
         &envelope,
         RequestId::of(&req),
     )
-    .map_err(ApiError::internal)?;
+    .map_err(ApiError::internal)?
+    .with_header(HEADER_MEMBERS_VERSION, members_version);
     state.bus.publish(&out).await?;
+    if !notes.is_empty() {
+        publish_mentions(&req, &state, message.conversation_id, &notes).await;
+    }
     metrics::counter!("chat_messages_sent_total", "repeat" => if repeat { "true" } else { "false" }).increment(1);
     Ok(if repeat {
         HttpResponse::Ok().json(message)
     } else {
         HttpResponse::Created().json(message)
     })
+}
+
+/// The distinct `@username` tokens of a text (usernames are `A-Za-z0-9_.-`, 3..=32), at
+/// most `MAX_MENTIONS`. A trailing `.` or `-` is punctuation, not part of the name.
+fn mentions(content: &str) -> Vec<String> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    let mut found: Vec<String> = Vec::new();
+    let mut rest = content;
+    while let Some(at) = rest.find('@') {
+        let preceded_by_word = rest[..at].chars().next_back().is_some_and(is_name);
+        let after = &rest[at + 1..];
+        let end = after.find(|c: char| !is_name(c)).unwrap_or(after.len());
+        let name = after[..end].trim_end_matches(['.', '-']);
+        if !preceded_by_word && (3..=32).contains(&name.len()) && !found.iter().any(|f| f == name) {
+            found.push(name.to_owned());
+            if found.len() == limits::MAX_MENTIONS {
+                break;
+            }
+        }
+        rest = &after[end..];
+    }
+    found
+}
+
+/// Pushes the new mention notifications live; they are durable already (a failure only
+/// delays them to the next inbox read).
+async fn publish_mentions(
+    req: &HttpRequest,
+    state: &State,
+    conversation: common_proto::ConversationId,
+    notes: &[db::notifications::NotificationRow],
+) {
+    let data = NotificationsCreated {
+        notifications: notes
+            .iter()
+            .map(|n| UserNotification {
+                user_id: n.user_id,
+                notification: n.to_public(),
+            })
+            .collect(),
+    };
+    let envelope = Envelope::new(
+        ulid::Ulid::generate().to_string(),
+        kind::NOTIFICATIONS_CREATED,
+        state.origin.clone(),
+        data,
+    );
+    let result = match bus::Outgoing::envelope(
+        routing::conversation_notification(conversation),
+        &envelope,
+        RequestId::of(req),
+    ) {
+        Ok(out) => state.bus.publish(&out).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "mention notifications stored but not pushed");
+    }
 }
 
 /// Shape checks that need no database.
@@ -157,6 +231,17 @@ mod tests {
             file_id: None,
             reply_to: None,
         }
+    }
+
+    #[test]
+    fn mentions_are_distinct_usernames() {
+        assert_eq!(
+            mentions("hi @alice and @bob_2, @alice again; mail x@carol.com @al @dave."),
+            vec!["alice", "bob_2", "dave"]
+        );
+        assert!(mentions("no mentions @ all").is_empty());
+        let many: String = (0..80).map(|i| format!("@user{i:03} ")).collect();
+        assert_eq!(mentions(&many).len(), limits::MAX_MENTIONS);
     }
 
     #[test]

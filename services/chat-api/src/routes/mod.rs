@@ -3,9 +3,11 @@
 mod conversation_create;
 mod conversation_get;
 mod conversation_list;
+mod groups;
 mod message_history;
 mod message_read;
 mod message_send;
+mod notifications;
 mod view;
 
 use actix_web::{HttpResponse, web};
@@ -13,9 +15,16 @@ use actix_web::{HttpResponse, web};
 pub use conversation_create::__path_create_conversation;
 pub use conversation_get::__path_get_conversation;
 pub use conversation_list::{__path_list_conversations, ConversationPage};
+pub use groups::{
+    __path_add_members, __path_mute_member, __path_remove_member, __path_set_role,
+    __path_transfer_owner, __path_update_group,
+};
 pub use message_history::__path_history;
 pub use message_read::__path_mark_read;
 pub use message_send::__path_send_message;
+pub use notifications::{
+    __path_list as __path_list_notifications, __path_read_all, __path_read_one, __path_unread_count,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi))
@@ -39,6 +48,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/messages/read",
             web::post().to(message_read::mark_read),
+        )
+        .route("/api/v1/groups/{id}", web::patch().to(groups::update_group))
+        .route(
+            "/api/v1/groups/{id}/members",
+            web::post().to(groups::add_members),
+        )
+        .route(
+            "/api/v1/groups/{id}/members/{user_id}",
+            web::delete().to(groups::remove_member),
+        )
+        .route(
+            "/api/v1/groups/{id}/members/{user_id}/role",
+            web::put().to(groups::set_role),
+        )
+        .route(
+            "/api/v1/groups/{id}/members/{user_id}/mute",
+            web::put().to(groups::mute_member),
+        )
+        .route(
+            "/api/v1/groups/{id}/owner",
+            web::put().to(groups::transfer_owner),
+        )
+        .route("/api/v1/notifications", web::get().to(notifications::list))
+        .route(
+            "/api/v1/notifications/unread-count",
+            web::get().to(notifications::unread_count),
+        )
+        .route(
+            "/api/v1/notifications/read-all",
+            web::post().to(notifications::read_all),
+        )
+        .route(
+            "/api/v1/notifications/{id}/read",
+            web::post().to(notifications::read_one),
         );
 }
 

@@ -1,0 +1,54 @@
+use super::change;
+use crate::state::State;
+use actix_web::{HttpRequest, HttpResponse, web};
+use common_proto::{
+    ConversationId,
+    error::ErrorBody,
+    rest::{Conversation, UpdateGroup, limits},
+};
+use db::groups::Op;
+use kit::{ApiError, ApiResult, auth::AuthUser};
+
+/// Edits the name, announcement or avatar (owner and admins).
+#[utoipa::path(patch, path = "/api/v1/groups/{id}", tag = "groups", security(("bearer" = [])), request_body = UpdateGroup,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Conversation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_group(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: AuthUser,
+    path: web::Path<ConversationId>,
+    body: web::Json<UpdateGroup>,
+) -> ApiResult<HttpResponse> {
+    let UpdateGroup {
+        name,
+        announcement,
+        avatar_file_id,
+    } = body.into_inner();
+    let name = name.map(|n| n.trim().to_owned());
+    if let Some(n) = &name {
+        let chars = n.chars().count();
+        if chars == 0 || chars > limits::MAX_GROUP_NAME_CHARS || n.chars().any(char::is_control) {
+            return Err(ApiError::validation("name", "must be 1 to 100 characters"));
+        }
+    }
+    if let Some(Some(a)) = &announcement
+        && a.chars().count() > limits::MAX_ANNOUNCEMENT_CHARS
+    {
+        return Err(ApiError::validation(
+            "announcement",
+            "must be at most 2000 characters",
+        ));
+    }
+    if let Some(Some(f)) = &avatar_file_id
+        && (f.len() != 26 || !f.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Err(ApiError::validation("avatar_file_id", "is not a file id"));
+    }
+    let op = Op::Update {
+        name,
+        announcement,
+        avatar_file_id,
+    };
+    change(&req, &state, &me, path.into_inner(), op).await
+}
