@@ -32,6 +32,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The media type is not accepted.
     UnsupportedMediaType,
+    /// The requested byte range lies outside the file (see `Content-Range`).
+    RangeNotSatisfiable,
     /// Too many requests; see `Retry-After`.
     RateLimited,
     /// Method not allowed on this path.
@@ -59,6 +61,7 @@ impl ErrorCode {
             Self::UsernameTaken | Self::Conflict => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
+            Self::RangeNotSatisfiable => 416,
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::UpstreamUnavailable | Self::ServiceUnavailable => 503,
@@ -80,6 +83,7 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::RateLimited => "rate_limited",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UpstreamUnavailable => "upstream_unavailable",

@@ -215,6 +215,9 @@ pub struct Message {
     pub reply_to: Option<String>,
     pub created_at: DateTime<Utc>,
     pub client_msg_id: String,
+    /// File and image messages: the file's metadata (images with width and height).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Box<FileInfo>>,
 }
 
 /// `POST /messages/read`.
@@ -316,4 +319,25 @@ pub struct NotificationPage {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnreadCount {
     pub count: i64,
+}
+
+/// An uploaded file's metadata (`POST /files`, `GET /files/{id}`, and a file or image
+/// message's `file`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileInfo {
+    pub id: String,
+    /// The client's file name, cleaned.
+    pub filename: String,
+    pub size: i64,
+    /// Detected from the bytes.
+    pub content_type: String,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Images only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<i32>,
+    pub created_at: DateTime<Utc>,
 }

@@ -6,6 +6,7 @@
 
 pub mod conversations;
 pub mod error;
+pub mod files;
 pub mod groups;
 pub mod messages;
 pub mod migrate;

@@ -153,6 +153,7 @@ impl MessageRow {
             reply_to: self.reply_to.clone(),
             created_at: Utc.from_utc_datetime(&self.created_at),
             client_msg_id: self.client_msg_id.clone(),
+            file: None,
         }
     }
 

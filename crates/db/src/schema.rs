@@ -227,4 +227,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     processed_envelopes,
     send_receipts,
     conversation_seqs,
+    file_attachments,
 );
+
+diesel::table! {
+    file_attachments (file_id, conversation_id) {
+        file_id -> Char,
+        conversation_id -> BigInt,
+        created_at -> Datetime,
+    }
+}

@@ -270,3 +270,71 @@ pub async fn drop_amqp(prefix: &str) {
     }
     let _ = conn.close(200, "test done".into()).await;
 }
+
+/// The virtualenv of test tools (moto, yamllint, kubernetes-validate) that
+/// `scripts/test.sh` prepares; `INSTANT_TOOLS_VENV` overrides.
+pub fn tools_venv() -> PathBuf {
+    if let Ok(dir) = std::env::var("INSTANT_TOOLS_VENV") {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache")
+        });
+    cache.join("instant").join("tools-venv")
+}
+
+/// An S3-compatible server on loopback for one test (moto's `moto_server`) with one
+/// bucket; killed when dropped.
+pub struct S3Server {
+    pub endpoint: String,
+    child: std::process::Child,
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn s3_server(bucket: &str) -> S3Server {
+    let bin = tools_venv().join("bin").join("moto_server");
+    assert!(
+        bin.exists(),
+        "{} is missing: run scripts/test.sh once (it installs the test tools) or set INSTANT_TOOLS_VENV",
+        bin.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start moto_server");
+    let server = S3Server {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        child,
+    };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(res) = client
+            .put(format!("{}/{bucket}", server.endpoint))
+            .send()
+            .await
+            && res.status().is_success()
+        {
+            return server;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not start within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -320,3 +320,89 @@ async fn concurrent_sends_get_unique_increasing_seqs() {
     assert_eq!(stored, (1..=40).collect::<Vec<_>>());
     s.cleanup().await;
 }
+
+/// A file row as file-service would have written it (the bytes are not needed here).
+async fn file_row(s: &common::Stack, uploader: usize, content_type: &str) -> String {
+    let pool = db::pool::pool(&db::DbSettings {
+        url: s.db.url.clone(),
+        pool_size: 1,
+    })
+    .expect("pool");
+    let mut conn = db::pool::conn(&pool).await.expect("conn");
+    let id = ulid::Ulid::generate().to_string();
+    let image = content_type.starts_with("image/");
+    db::files::insert(
+        &mut conn,
+        &db::files::FileRow {
+            id: id.clone(),
+            uploader_id: s.id(uploader),
+            filename: "f".into(),
+            storage_key: format!("2026/11/{id}"),
+            size: 10,
+            content_type: content_type.into(),
+            sha256: "0".repeat(64),
+            width: image.then_some(800),
+            height: image.then_some(600),
+            conversation_id: None,
+            is_avatar: false,
+            referenced_at: None,
+            created_at: chrono::Utc::now().naive_utc(),
+        },
+    )
+    .await
+    .expect("file row");
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn file_and_image_messages_check_the_file() {
+    let s = spawn(3).await;
+    let g = s.group(0, &[1]).await;
+    let pdf = file_row(&s, 0, "application/pdf").await;
+    let png = file_row(&s, 0, "image/png").await;
+    let theirs = file_row(&s, 2, "image/png").await;
+    let send = |cmid: &str, kind: &str, file: Option<&str>| json!({"conversation_id": g, "client_msg_id": cmid, "type": kind, "content": "", "file_id": file});
+    let (status, sent) = s
+        .post("/api/v1/messages", 0, send("img", "image", Some(&png)))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert_eq!(
+        (
+            sent["file"]["width"].clone(),
+            sent["file"]["height"].clone()
+        ),
+        (json!(800), json!(600))
+    );
+    let (status, sent) = s
+        .post("/api/v1/messages", 0, send("doc", "file", Some(&pdf)))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    for (body, field) in [
+        (send("a", "image", Some(&pdf)), "type"),
+        (send("b", "file", Some(&theirs)), "file_id"),
+        (
+            send("c", "file", Some("01ARZ3NDEKTSV4RRFFQ69G5FAV")),
+            "file_id",
+        ),
+        (send("d", "file", Some("../x")), "file_id"),
+        (send("e", "file", None), "file_id"),
+        (
+            json!({"conversation_id": g, "client_msg_id": "f", "type": "text", "content": "hi", "file_id": pdf}),
+            "file_id",
+        ),
+    ] {
+        let (status, err) = s.post("/api/v1/messages", 0, body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} -> {err}");
+        assert_eq!(err["error"]["field"], field, "{body} -> {err}");
+    }
+    // The member it was sent to may now forward it; history carries the file's metadata.
+    let (status, fwd) = s
+        .post("/api/v1/messages", 1, send("fwd", "image", Some(&png)))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{fwd}");
+    let history = s.history_when(1, g, 3).await;
+    assert_eq!(history[0]["file"]["id"], png);
+    assert_eq!(history[0]["file"]["width"], 800);
+    assert_eq!(history[1]["file"]["content_type"], "application/pdf");
+    s.cleanup().await;
+}

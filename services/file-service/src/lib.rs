@@ -1,24 +1,45 @@
-//! `file-service`: uploads and downloads, metadata in MySQL, bytes in object storage.
-//!
-//! Today it boots, connects to what it uses, declares the bus topology, serves
-//! `/health`, `/ready` and `/metrics`, and drains on SIGTERM; its features build on this.
+//! `file-service` owns `/files`: uploads streamed to object storage (a local directory or
+//! any S3-compatible store, `storage.rs`) with metadata in MySQL (`db::files`), downloads
+//! with ranges for those allowed to see the file, and the periodic cleanup of uploads
+//! nobody ever referenced (`cleanup.rs`).
 
+mod cleanup;
+mod names;
+mod openapi;
+mod routes;
 pub mod settings;
+mod state;
+pub mod storage;
 
 use actix_web::web;
 use kit::{
+    auth::Verifier,
     http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
 pub use settings::Settings;
+use state::State;
+use std::time::Duration;
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
-    let tasks = Vec::new();
-    let mut readiness = Readiness::new();
     let pool = db::pool::pool(&settings.db)?;
-    readiness = readiness.with("mysql", db::pool::check(pool.clone()));
+    let store = storage::open(&settings.storage)?;
+    let verifier = web::Data::new(Verifier::from_settings(&settings.jwt)?);
+    let readiness = Readiness::new().with("mysql", db::pool::check(pool.clone()));
+    let tasks = vec![cleanup::spawn(
+        pool.clone(),
+        store.clone(),
+        Duration::from_secs(settings.unreferenced_file_ttl_secs),
+        Duration::from_secs(settings.file_cleanup_interval_secs.max(1)),
+        shutdown.signal(),
+    )];
+    let state = web::Data::new(State {
+        pool,
+        store,
+        max_file_bytes: settings.max_file_bytes,
+    });
     let spec = ServerSpec::new(
         "file-service",
         &settings.listen,
@@ -27,23 +48,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     );
     Ok(Service::start(
         spec,
-        |cfg: &mut web::ServiceConfig| {
-            cfg.route("/openapi.json", web::get().to(openapi));
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(state.clone())
+                .app_data(verifier.clone())
+                .configure(routes::configure);
         },
         shutdown,
         tasks,
     )?)
-}
-
-/// This service's part of the public OpenAPI document (the gateway merges them).
-async fn openapi() -> actix_web::HttpResponse {
-    let doc = utoipa::openapi::OpenApiBuilder::new()
-        .info(
-            utoipa::openapi::InfoBuilder::new()
-                .title("file-service")
-                .version(env!("CARGO_PKG_VERSION"))
-                .build(),
-        )
-        .build();
-    actix_web::HttpResponse::Ok().json(doc)
 }

@@ -50,6 +50,20 @@ pub async fn history(
         limit,
     )
     .await?;
-    let items: Vec<Message> = rows.iter().map(|m| m.to_public()).collect();
+    // File and image messages carry their file's metadata (one query for the page).
+    let file_ids: Vec<String> = rows.iter().filter_map(|m| m.file_id.clone()).collect();
+    let files = db::files::by_ids(&mut conn, &file_ids).await?;
+    let items: Vec<Message> = rows
+        .iter()
+        .map(|m| {
+            let mut message = m.to_public();
+            message.file = m
+                .file_id
+                .as_ref()
+                .and_then(|id| files.iter().find(|f| &f.id == id))
+                .map(|f| Box::new(f.to_public()));
+            message
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(Items { items }))
 }

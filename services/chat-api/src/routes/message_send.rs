@@ -47,6 +47,18 @@ pub async fn send_message(
             "no such message in this conversation",
         ));
     }
+    let file = match &send.file_id {
+        Some(id) => {
+            let file = db::files::attachable(&mut conn, id, me.id)
+                .await?
+                .ok_or_else(|| ApiError::validation("file_id", "no such file"))?;
+            if send.kind == "image" && !file.content_type.starts_with("image/") {
+                return Err(ApiError::validation("type", "the file is not an image"));
+            }
+            Some(file)
+        }
+        None => None,
+    };
     let names = mentions(&send.content);
     let mentioned = if names.is_empty() {
         Vec::new()
@@ -63,6 +75,10 @@ pub async fn send_message(
         &mentioned,
     )
     .await?;
+    if let Some(file) = &file {
+        // Before publishing: once a member sees the message, they may fetch the file.
+        db::files::attach(&mut conn, &file.id, send.conversation_id).await?;
+    }
     drop(conn);
     let (receipt, repeat, notes) = match taken {
         Taken::New(r, notes) => (r, false, notes),
@@ -79,6 +95,7 @@ pub async fn send_message(
         reply_to: send.reply_to,
         created_at: Utc.from_utc_datetime(&receipt.created_at),
         client_msg_id: send.client_msg_id,
+        file: file.map(|f| Box::new(f.to_public())),
     };
     // A repeat is published again: if the first attempt's publish failed, this one is what
     // brings the message to history; if it succeeded, consumers drop the duplicate by id.
@@ -198,11 +215,17 @@ fn validate(send: &SendMessage) -> ApiResult<()> {
                 ));
             }
         }
-        "file" | "image" => {
-            // File references are checked against the files table by the files feature;
-            // until it lands no file can be attached.
-            return Err(ApiError::validation("file_id", "no such file"));
-        }
+        "file" | "image" => match &send.file_id {
+            // Whether it exists and the sender may attach it is checked against MySQL.
+            Some(id) if id.len() == 26 && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {}
+            Some(_) => return Err(ApiError::validation("file_id", "is not a file id")),
+            None => {
+                return Err(ApiError::validation(
+                    "file_id",
+                    "a file or image message needs a file_id",
+                ));
+            }
+        },
         _ => {
             return Err(ApiError::validation(
                 "type",
