@@ -9,6 +9,7 @@ export INSTANT_DB_NAME=instant_e2e
 export INSTANT_AMQP_PREFIX=e2e.
 export INSTANT_REDIS_PREFIX="e2e:$$:"
 source "$(dirname "$0")/lib.sh"
+export INSTANT_STORAGE="$ROOT/.run/e2e/uploads"
 export INSTANT_RUN_DIR="$ROOT/.run/e2e"
 RUN_DIR="$INSTANT_RUN_DIR"
 ensure_dependencies
@@ -47,6 +48,28 @@ check "spent refresh 401" test "$(status -X POST "$api/auth/refresh" -H 'content
 check "openapi.json lists auth" bash -c "curl -fsS '$gw/openapi.json' | jq -e '.paths[\"/api/v1/auth/login\"].post' >/dev/null"
 check "docs served offline" bash -c "curl -fsS '$gw/docs/' | grep -qi swagger"
 check "admin.sh create-admin" bash -c "echo 'admin password 1' | INSTANT_DATABASE_URL='$INSTANT_DATABASE_URL' '$ROOT/scripts/admin.sh' create-admin e2e_admin_$$ >/dev/null"
+# Groups, notifications and files through the gateway.
+login_as() { # username -> access token
+  curl -fsS -X POST "$api/auth/register" -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"e2e password\"}" >/dev/null
+  curl -fsS -X POST "$api/auth/login" -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"e2e password\"}" | jq -r .access_token
+}
+bob="e2e_bob_$$"
+bob_token="$(login_as "$bob")"
+bob_id="$(curl -fsS "$api/users/me" -H "authorization: Bearer $bob_token" | jq -r .id)"
+auth=(-H "authorization: Bearer $access")
+check "create group 201" test "$(status -X POST "$api/conversations" "${auth[@]}" -H 'content-type: application/json' -d '{"type":"group","name":"e2e","member_ids":[]}')" = 201
+group="$(jq -r .id /tmp/e2e_body.$$)"
+check "add member 200" test "$(status -X POST "$api/groups/$group/members" "${auth[@]}" -H 'content-type: application/json' -d "{\"user_ids\":[$bob_id]}")" = 200
+check "added member notified" bash -c "curl -fsS '$api/notifications' -H 'authorization: Bearer $bob_token' | jq -e '.items[0].kind == \"group.added\"' >/dev/null"
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x20\0\0\0\x10\x08\x06\0\0\0' >"$INSTANT_RUN_DIR/e2e.png"
+check "upload 201 with detected type and size" bash -c "curl -fsS -F 'file=@$INSTANT_RUN_DIR/e2e.png;filename=../../x.html;type=text/html' '$api/files' -H 'authorization: Bearer $access' >/tmp/e2e_file.$$ && jq -e '.content_type == \"image/png\" and .width == 32 and .height == 16 and .filename == \"x.html\"' /tmp/e2e_file.$$ >/dev/null"
+file_id="$(jq -r .id /tmp/e2e_file.$$ 2>/dev/null || true)"
+check "stranger gets 404 before it is sent" test "$(status "$api/files/$file_id" -H "authorization: Bearer $bob_token")" = 404
+check "image message 201" test "$(status -X POST "$api/messages" "${auth[@]}" -H 'content-type: application/json' -d "{\"conversation_id\":$group,\"client_msg_id\":\"img-1\",\"type\":\"image\",\"content\":\"\",\"file_id\":\"$file_id\"}")" = 201
+check "member downloads a range (206)" test "$(status "$api/files/$file_id/content" -H "authorization: Bearer $bob_token" -H 'range: bytes=0-3')" = 206
+check "kick 204, then the file is gone for them" bash -c "test \"\$(curl -s -o /dev/null -w '%{http_code}' -X DELETE '$api/groups/$group/members/$bob_id' -H 'authorization: Bearer $access')\" = 204 && test \"\$(curl -s -o /dev/null -w '%{http_code}' '$api/files/$file_id' -H 'authorization: Bearer $bob_token')\" = 404"
+rm -f /tmp/e2e_file.$$
+
 bindings() {
   local out; out="$(rabbitmqctl list_bindings -q source_name destination_name routing_key 2>/dev/null)"
   for pair in "persistence_queue chat.message.#" "persistence_queue system.event" "persistence_queue system.broadcast" \

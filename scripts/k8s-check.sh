@@ -4,7 +4,7 @@
 #   the built-in kinds (at the oldest supported and the newest Kubernetes); the custom
 #   resources against the CRD schemas in ../shared/k8s-crds (or INSTANT_K8S_CRDS); the
 #   settings-drift and coverage checks of scripts/k8s_check.py.
-# The Python tools live in a cached virtualenv (pinned versions from PyPI).
+# The Python tools live in the cached test-tools virtualenv (lib.sh: ensure_tools_venv).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -16,17 +16,8 @@ CRDS="${INSTANT_K8S_CRDS:-$ROOT/../shared/k8s-crds}"
 [ -d "$CRDS" ] || die "no CRD schemas: set INSTANT_K8S_CRDS to a folder with the KEDA and RabbitMQ CRDs"
 command -v kubectl >/dev/null || die "kubectl is missing (it renders the kustomize overlays): install kubectl >= 1.27"
 
-VENV="${INSTANT_K8S_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/instant/k8s-venv}"
-PINS=(kubernetes-validate==1.37.0 yamllint==1.38.0 jsonschema==4.26.0 PyYAML==6.0.3)
-if [ ! -f "$VENV/.pins" ] || [ "$(cat "$VENV/.pins")" != "${PINS[*]}" ]; then
-  log "installing ${PINS[*]} into $VENV"
-  command -v python3 >/dev/null || die "python3 is missing (apt-get install python3 python3-venv)"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}" \
-    || die "pip could not install ${PINS[*]} (is PyPI reachable?)"
-  echo "${PINS[*]}" >"$VENV/.pins"
-fi
+ensure_tools_venv
+VENV="$TOOLS_VENV"
 
 log "yamllint k8s/"
 "$VENV/bin/yamllint" --strict -c k8s/.yamllint k8s/

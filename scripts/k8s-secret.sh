@@ -7,14 +7,16 @@
 #       in-cluster MariaDB, Redis and RabbitMQ, and points the URLs at them. Run it ONCE per
 #       namespace: the databases keep the first passwords on their volumes.
 #   scripts/k8s-secret.sh prod --database-url URL --redis-url URL --amqp-url URL \
-#       [--namespace instant] [--jwt-private-key FILE]
-#       for k8s/overlays/prod: your managed MySQL and Redis, the RabbitmqCluster's user.
+#       [--s3-access-key-id ID --s3-secret-access-key KEY] [--namespace instant]
+#       [--jwt-private-key FILE]
+#       for k8s/overlays/prod: your managed MySQL and Redis, the RabbitmqCluster's user,
+#       the credentials of the files bucket (none: the pod's own cloud identity).
 #       Rotating the JWT key pair logs everybody out: pass the current key to keep it.
 set -euo pipefail
-usage() { sed -n '2,13p' "$0" >&2; exit 2; }
+usage() { sed -n '2,15p' "$0" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 overlay=$1; shift
-namespace=instant; database_url=; redis_url=; amqp_url=; jwt_private=
+namespace=instant; database_url=; redis_url=; amqp_url=; jwt_private=; s3_key=; s3_secret=
 while [ $# -gt 0 ]; do
   case "$1" in
     --namespace) namespace=$2; shift 2 ;;
@@ -22,6 +24,8 @@ while [ $# -gt 0 ]; do
     --redis-url) redis_url=$2; shift 2 ;;
     --amqp-url) amqp_url=$2; shift 2 ;;
     --jwt-private-key) jwt_private=$2; shift 2 ;;
+    --s3-access-key-id) s3_key=$2; shift 2 ;;
+    --s3-secret-access-key) s3_secret=$2; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -60,5 +64,7 @@ kubectl create secret generic instant-secrets --namespace "$namespace" --dry-run
   --from-literal=INSTANT_DATABASE_URL="$database_url" \
   --from-literal=INSTANT_REDIS_URL="$redis_url" \
   --from-literal=INSTANT_AMQP_URL="$amqp_url" \
+  --from-literal=INSTANT_S3_ACCESS_KEY_ID="$s3_key" \
+  --from-literal=INSTANT_S3_SECRET_ACCESS_KEY="$s3_secret" \
   --from-file=jwt_private.pem="$keys/jwt_private.pem" \
   --from-file=jwt_public.pem="$keys/jwt_public.pem"

@@ -107,7 +107,7 @@ def settings_read(bin_dir, binary, cache):
         if not exe.exists():
             raise SystemExit(f"k8s_check: {exe} is missing (build the workspace binaries first)")
         out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
-        cache[binary] = set(re.findall(r"\[env: (INSTANT_[A-Z0-9_]+)=", out.stdout))
+        cache[binary] = set(re.findall(r"\[env: (INSTANT_[A-Z0-9_]+)[=\]]", out.stdout))
     return cache[binary]
 
 

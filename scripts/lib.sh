@@ -177,3 +177,21 @@ mysql_cmd() {
   [[ "$creds" == *:* ]] && pass="${creds#*:}"
   mysql -h"${hostport%%:*}" -P"${hostport##*:}" -u"${user:-root}" ${pass:+-p"$pass"} "$@"
 }
+
+# The Python test tools in one cached virtualenv (pinned): moto (the S3-compatible server
+# of file-service's tests), yamllint, kubernetes-validate and jsonschema (k8s-check.sh).
+TOOLS_VENV="${INSTANT_TOOLS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/instant/tools-venv}"
+TOOLS_PINS=(kubernetes-validate==1.37.0 yamllint==1.38.0 jsonschema==4.26.0 PyYAML==6.0.3 "moto[server]==5.2.5")
+ensure_tools_venv() {
+  export INSTANT_TOOLS_VENV="$TOOLS_VENV"
+  if [ -f "$TOOLS_VENV/.pins" ] && [ "$(cat "$TOOLS_VENV/.pins")" = "${TOOLS_PINS[*]}" ]; then
+    return 0
+  fi
+  log "installing the Python test tools into $TOOLS_VENV: ${TOOLS_PINS[*]}"
+  command -v python3 >/dev/null || die "python3 is missing (apt-get install python3 python3-venv)"
+  rm -rf "$TOOLS_VENV"
+  python3 -m venv "$TOOLS_VENV" || die "python3 -m venv failed (apt-get install python3-venv)"
+  "$TOOLS_VENV/bin/pip" install --quiet --disable-pip-version-check "${TOOLS_PINS[@]}" \
+    || die "pip could not install ${TOOLS_PINS[*]} (is PyPI reachable?)"
+  echo "${TOOLS_PINS[*]}" >"$TOOLS_VENV/.pins"
+}

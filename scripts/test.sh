@@ -13,6 +13,7 @@ cd "$ROOT"
 started=$SECONDS
 
 ensure_dependencies
+ensure_tools_venv   # moto for the S3 tests, the manifest validators
 # Whatever happens, leave the broker running for whoever comes next.
 trap 'port_open 127.0.0.1 5672 || { rabbitmqctl start_app >/dev/null 2>&1 || ensure_rabbitmq; }' EXIT
 

@@ -20,6 +20,8 @@ export INSTANT_AUTH_URL="${INSTANT_AUTH_URL:-http://127.0.0.1:$(port_of auth)}"
 export INSTANT_CHAT_API_URL="${INSTANT_CHAT_API_URL:-http://127.0.0.1:$(port_of chat-api)}"
 export INSTANT_FILE_SERVICE_URL="${INSTANT_FILE_SERVICE_URL:-http://127.0.0.1:$(port_of file-service)}"
 export INSTANT_CASCADE_SERVICE_URL="${INSTANT_CASCADE_SERVICE_URL:-http://127.0.0.1:$(port_of cascade-service)}"
+# Uploaded bytes: a directory of the checkout (git-ignored) unless set to a bucket.
+export INSTANT_STORAGE="${INSTANT_STORAGE:-$ROOT/uploads}"
 
 mkdir -p "$RUN_DIR"
 for svc in "${SERVICES[@]}"; do
