@@ -68,6 +68,10 @@ pub mod routing {
     pub fn gateway_delivery(node: &str) -> String {
         format!("deliver.gateway.{node}")
     }
+    /// Bound by every gateway's delivery queue: one publish reaches every node.
+    pub const GATEWAY_DELIVER_ALL: &str = "deliver.all";
+    /// Notifications about events (push-worker sends them to their owners).
+    pub const EVENT_NOTIFICATION: &str = "system.notification.event";
     /// A member's read cursor moved (push-worker tells the other members and devices).
     pub fn chat_read(conversation_id: ConversationId) -> String {
         format!("chat.read.conversation.{conversation_id}")

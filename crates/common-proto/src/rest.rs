@@ -120,6 +120,14 @@ pub mod limits {
     pub const MAX_NOTIFICATION_PAGE: i64 = 100;
     /// Distinct `@username` mentions resolved in one message.
     pub const MAX_MENTIONS: usize = 50;
+    /// Characters of a broadcast's title and content.
+    pub const MAX_BROADCAST_TITLE_CHARS: usize = 200;
+    pub const MAX_BROADCAST_CONTENT_CHARS: usize = 8000;
+    /// Characters of an event type, and bytes of its JSON payload.
+    pub const MAX_EVENT_TYPE_CHARS: usize = 100;
+    pub const MAX_EVENT_PAYLOAD_BYTES: usize = 16 * 1024;
+    /// Items in one page of broadcasts or events.
+    pub const MAX_LIST_PAGE: i64 = 100;
 }
 
 /// `POST /conversations`.
@@ -340,4 +348,76 @@ pub struct FileInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<i32>,
     pub created_at: DateTime<Utc>,
+}
+
+/// `POST /broadcasts` (admins).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateBroadcast {
+    /// 1..=200 characters.
+    pub title: String,
+    /// 1..=8000 characters.
+    pub content: String,
+}
+
+/// A system broadcast: stored once, seen by every user.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Broadcast {
+    pub id: String,
+    pub sender_id: Option<UserId>,
+    pub title: String,
+    pub content: String,
+    /// The platform it was sent on.
+    pub origin: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `202 {id}`: accepted, on its way through the bus.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Accepted {
+    pub id: String,
+}
+
+/// A page of broadcasts or events, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
+}
+
+/// `POST /events`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReportEvent {
+    /// Dotted lowercase words, e.g. `camera.offline`; at most 100 characters.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `info`, `warning` or `critical`.
+    pub severity: String,
+    /// Any JSON object, at most 16 KiB serialised.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+}
+
+/// A reported event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Event {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub severity: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    pub reporter_id: Option<UserId>,
+    pub origin: String,
+    pub occurred_at: DateTime<Utc>,
 }

@@ -100,6 +100,10 @@ impl ServerFrame {
 pub struct Delivery {
     pub recipients: Vec<UserId>,
     pub frame: ServerFrame,
+    /// Every socket of the node, whoever it belongs to (system broadcasts); `recipients`
+    /// is then empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub everyone: bool,
 }
 
 #[cfg(test)]

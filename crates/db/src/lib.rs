@@ -4,8 +4,10 @@
 //! is the only source of it, embedded here and applied by the `migrate` binary (a Kubernetes
 //! Job in production), never by a service at start.
 
+pub mod broadcasts;
 pub mod conversations;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod groups;
 pub mod messages;

@@ -11,7 +11,5 @@ pub struct Settings {
     #[command(flatten)]
     pub common: CommonSettings,
     #[command(flatten)]
-    pub redis: kit::settings::RedisSettings,
-    #[command(flatten)]
     pub bus: bus::BusSettings,
 }

@@ -4,9 +4,9 @@ use crate::routes::*;
 use common_proto::{
     error::{ErrorBody, ErrorCode, ErrorDetail},
     rest::{
-        AddMembers, Conversation, CreateConversation, MarkRead, Member, Message, MuteMember,
-        Notification, NotificationPage, SendMessage, SetRole, TransferOwnership, UnreadCount,
-        UpdateGroup,
+        Accepted, AddMembers, Broadcast, Conversation, CreateBroadcast, CreateConversation, Event,
+        MarkRead, Member, Message, MuteMember, Notification, NotificationPage, Page, ReportEvent,
+        SendMessage, SetRole, TransferOwnership, UnreadCount, UpdateGroup,
     },
 };
 use utoipa::OpenApi;
@@ -15,9 +15,11 @@ use utoipa::OpenApi;
 #[openapi(
     paths(create_conversation, list_conversations, get_conversation, send_message, history, mark_read,
         add_members, remove_member, update_group, set_role, mute_member, transfer_owner,
-        list_notifications, unread_count, read_one, read_all),
+        list_notifications, unread_count, read_one, read_all,
+        create_broadcast, list_broadcasts, report_event, list_events),
     components(schemas(Conversation, CreateConversation, Member, Message, SendMessage, MarkRead, ConversationPage,
-        AddMembers, UpdateGroup, SetRole, MuteMember, TransferOwnership, Notification, NotificationPage, UnreadCount, ErrorBody, ErrorDetail, ErrorCode)),
+        AddMembers, UpdateGroup, SetRole, MuteMember, TransferOwnership, Notification, NotificationPage, UnreadCount,
+        CreateBroadcast, Broadcast, Accepted, ReportEvent, Event, Page<Broadcast>, Page<Event>, ErrorBody, ErrorDetail, ErrorCode)),
     tags((name = "conversations", description = "Direct and group conversations"), (name = "messages", description = "Send, history, read state"),
         (name = "groups", description = "Group administration: members, roles, mutes, ownership"),
         (name = "notifications", description = "The caller's notification inbox"))

@@ -14,4 +14,11 @@ pub struct Settings {
     pub db: db::DbSettings,
     #[command(flatten)]
     pub bus: bus::BusSettings,
+    /// The rules, as JSON: `[{"type_prefix"?, "min_severity"?, "action": "notify_admins"}]`.
+    #[arg(
+        long = "event-rules",
+        env = "INSTANT_EVENT_RULES",
+        default_value = r#"[{"min_severity":"critical","action":"notify_admins"}]"#
+    )]
+    pub event_rules: String,
 }

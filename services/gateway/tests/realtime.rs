@@ -87,6 +87,18 @@ async fn spawn_with(users: usize, push_workers: usize) -> Stack {
         .expect("push");
         tokio::spawn(push.run_until(std::future::pending()));
     }
+    let fan_out = broadcast_worker::build(broadcast_worker::Settings::parse_from([
+        "broadcast-worker",
+        "--listen",
+        "127.0.0.1:0",
+        "--amqp-prefix",
+        &amqp,
+        "--queue-type",
+        "classic",
+    ]))
+    .await
+    .expect("broadcast-worker");
+    tokio::spawn(fan_out.run_until(std::future::pending()));
     let gateway = gateway::build(gateway::Settings::parse_from([
         "gateway",
         "--listen",
@@ -113,7 +125,13 @@ async fn spawn_with(users: usize, push_workers: usize) -> Stack {
     assert!(testkit::wait_ready(&format!("http://{gw}/ready"), 10).await);
     let mut made = Vec::new();
     for i in 0..users {
-        made.push(testkit::user_with_token(&db.url, &format!("ws{i}"), "user").await);
+        // The last user of a stack is an admin (broadcasts).
+        let role = if i + 1 == users && users > 1 {
+            "admin"
+        } else {
+            "user"
+        };
+        made.push(testkit::user_with_token(&db.url, &format!("ws{i}"), role).await);
     }
     Stack {
         gw,
@@ -328,6 +346,43 @@ async fn group_changes_reach_sockets_and_a_removed_member_stops_receiving_at_onc
         assert_eq!(note["notification"]["kind"], "group.added", "{note}");
     }
     let _ = owner_id;
+    s.db.drop_db().await;
+    testkit::drop_amqp(&s.amqp).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broadcast_reaches_every_connected_socket_once() {
+    let s = spawn(4).await;
+    let admin = 3;
+    // Four users, five sockets (user 1 has two devices); none shares a conversation.
+    let mut sockets = [
+        s.socket(0).await,
+        s.socket(1).await,
+        s.socket(1).await,
+        s.socket(2).await,
+        s.socket(admin).await,
+    ];
+    for socket in sockets.iter_mut() {
+        send(socket, json!({"type": "ping"})).await;
+        expect(socket, "pong").await;
+    }
+    let (status, accepted) = s
+        .rest(
+            reqwest::Method::POST,
+            "/api/v1/broadcasts",
+            admin,
+            json!({"title": "Fire drill", "content": "At noon."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    for socket in sockets.iter_mut() {
+        let frame = expect(socket, "broadcast").await;
+        assert_eq!(frame["broadcast"]["id"], accepted["id"]);
+        assert_eq!(frame["broadcast"]["title"], "Fire drill");
+    }
+    for socket in sockets.iter_mut() {
+        expect_none(socket, "broadcast", 300).await;
+    }
     s.db.drop_db().await;
     testkit::drop_amqp(&s.amqp).await;
 }

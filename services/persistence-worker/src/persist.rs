@@ -1,14 +1,15 @@
 //! The batch handler: parses each envelope, writes every message of the batch in one
 //! transaction (idempotently: a redelivered message is skipped by its unique keys), and
-//! records the publish-to-commit lag.
+//! records the publish-to-commit lag. Broadcasts and events of the batch are stored the
+//! same way (`INSERT IGNORE` on their id, which is the envelope id).
 
 use bus::{BatchHandler, HandlerError, Incoming};
 use chrono::Utc;
 use common_proto::{
     bus::{Envelope, MessageSent, kind},
-    rest::limits,
+    rest::{Broadcast, Event, limits},
 };
-use db::{DbError, messages::MessageRow};
+use db::{DbError, broadcasts::BroadcastRow, events::EventRow, messages::MessageRow};
 
 pub struct Persist {
     pub pool: db::Pool,
@@ -17,6 +18,8 @@ pub struct Persist {
 /// A parsed delivery: what to write, or why it can never be written.
 enum Parsed {
     Message(MessageRow, chrono::DateTime<Utc>),
+    Broadcast(BroadcastRow),
+    Event(EventRow),
     Poison(String),
 }
 
@@ -37,6 +40,30 @@ fn parse(msg: &Incoming) -> Parsed {
             Ok(_) => Parsed::Poison("message out of bounds".into()),
             Err(e) => Parsed::Poison(format!("bad message: {e}")),
         },
+        kind::BROADCAST_SENT => match serde_json::from_value::<Broadcast>(envelope.data) {
+            Ok(b)
+                if b.id.len() == 26
+                    && b.title.chars().count() <= limits::MAX_BROADCAST_TITLE_CHARS
+                    && b.content.chars().count() <= limits::MAX_BROADCAST_CONTENT_CHARS
+                    && b.origin.len() <= 32 =>
+            {
+                Parsed::Broadcast(BroadcastRow::from_public(&b))
+            }
+            Ok(_) => Parsed::Poison("broadcast out of bounds".into()),
+            Err(e) => Parsed::Poison(format!("bad broadcast: {e}")),
+        },
+        kind::EVENT_REPORTED => match serde_json::from_value::<Event>(envelope.data) {
+            Ok(e)
+                if e.id.len() == 26
+                    && e.kind.chars().count() <= limits::MAX_EVENT_TYPE_CHARS
+                    && e.severity.len() <= 16
+                    && e.origin.len() <= 32 =>
+            {
+                Parsed::Event(EventRow::from_public(&e))
+            }
+            Ok(_) => Parsed::Poison("event out of bounds".into()),
+            Err(e) => Parsed::Poison(format!("bad event: {e}")),
+        },
         other => Parsed::Poison(format!("persistence-worker does not store {other}")),
     }
 }
@@ -51,14 +78,14 @@ impl BatchHandler for Persist {
             .iter()
             .filter_map(|p| match p {
                 Parsed::Message(row, _) => Some(row.clone()),
-                Parsed::Poison(_) => None,
+                _ => None,
             })
             .collect();
         let mut verdicts: Vec<Result<(), String>> = parsed
             .iter()
             .map(|p| match p {
-                Parsed::Message(..) => Ok(()),
                 Parsed::Poison(reason) => Err(reason.clone()),
+                _ => Ok(()),
             })
             .collect();
         let retry = |e: DbError| HandlerError::Retry(e.to_string());
@@ -81,6 +108,44 @@ impl BatchHandler for Persist {
                 }
             }
         }
+        // Broadcasts and events: few per batch next to messages; one statement each kind.
+        let broadcasts: Vec<BroadcastRow> = parsed
+            .iter()
+            .filter_map(|p| match p {
+                Parsed::Broadcast(b) => Some(b.clone()),
+                _ => None,
+            })
+            .collect();
+        let events: Vec<EventRow> = parsed
+            .iter()
+            .filter_map(|p| match p {
+                Parsed::Event(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect();
+        let outcomes = [
+            db::broadcasts::insert_ignore(&mut conn, &broadcasts).await,
+            db::events::insert_ignore(&mut conn, &events).await,
+        ];
+        for (outcome, is_kind) in outcomes.into_iter().zip([
+            (|p: &Parsed| matches!(p, Parsed::Broadcast(_))) as fn(&Parsed) -> bool,
+            |p: &Parsed| matches!(p, Parsed::Event(_)),
+        ]) {
+            match outcome {
+                Ok(_) => {}
+                Err(e @ DbError::Unavailable(_)) => return Err(retry(e)),
+                // Refused by the database for good: those deliveries are poison.
+                Err(e) => {
+                    for (i, p) in parsed.iter().enumerate() {
+                        if is_kind(p) {
+                            verdicts[i] = Err(e.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        metrics::counter!("persistence_broadcasts_total").increment(broadcasts.len() as u64);
+        metrics::counter!("persistence_events_total").increment(events.len() as u64);
         let now = Utc::now();
         for p in &parsed {
             if let Parsed::Message(_, occurred_at) = p {

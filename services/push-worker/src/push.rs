@@ -109,6 +109,7 @@ impl Push {
             let delivery = Delivery {
                 recipients: users,
                 frame: frame.clone(),
+                everyone: false,
             };
             let envelope = Envelope::new(
                 ulid::Ulid::generate().to_string(),

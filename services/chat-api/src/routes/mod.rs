@@ -1,8 +1,10 @@
 //! Route table of `chat-api`: one handler a file.
 
+mod broadcasts;
 mod conversation_create;
 mod conversation_get;
 mod conversation_list;
+mod events;
 mod groups;
 mod message_history;
 mod message_read;
@@ -12,9 +14,13 @@ mod view;
 
 use actix_web::{HttpResponse, web};
 
+pub use broadcasts::{
+    __path_create as __path_create_broadcast, __path_list as __path_list_broadcasts,
+};
 pub use conversation_create::__path_create_conversation;
 pub use conversation_get::__path_get_conversation;
 pub use conversation_list::{__path_list_conversations, ConversationPage};
+pub use events::{__path_list as __path_list_events, __path_report as __path_report_event};
 pub use groups::{
     __path_add_members, __path_mute_member, __path_remove_member, __path_set_role,
     __path_transfer_owner, __path_update_group,
@@ -70,6 +76,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/groups/{id}/owner",
             web::put().to(groups::transfer_owner),
         )
+        .route("/api/v1/broadcasts", web::post().to(broadcasts::create))
+        .route("/api/v1/broadcasts", web::get().to(broadcasts::list))
+        .route("/api/v1/events", web::post().to(events::report))
+        .route("/api/v1/events", web::get().to(events::list))
         .route("/api/v1/notifications", web::get().to(notifications::list))
         .route(
             "/api/v1/notifications/unread-count",

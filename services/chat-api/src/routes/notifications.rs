@@ -1,12 +1,17 @@
 //! `/notifications`: the caller's inbox. Every query is filtered on the caller, so another
 //! user's notification id is a 404, never data. New notifications also arrive live as
 //! `notification` frames (push-worker).
+//!
+//! System broadcasts are merged in at read time (kind `broadcast`): those newer than the
+//! caller's account, read or unread by the caller's one broadcast cursor. A broadcast is
+//! one row for everybody; marking one read moves the cursor to it.
 
 use crate::state::State;
 use actix_web::{HttpResponse, web};
+use chrono::{TimeZone, Utc};
 use common_proto::{
     error::ErrorBody,
-    rest::{NotificationPage, UnreadCount, limits},
+    rest::{Notification, NotificationPage, UnreadCount, limits},
 };
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
@@ -48,13 +53,30 @@ pub async fn list(
     let mut conn = db::pool::conn(&state.pool).await?;
     let rows = db::notifications::list(&mut conn, me.id, q.unread_only, q.before.as_deref(), limit)
         .await?;
-    let next_before = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.clone()))
+    let (joined, read_up_to) = db::broadcasts::window(&mut conn, me.id).await?;
+    let after = match (q.unread_only, read_up_to) {
+        (true, Some(read)) => read.max(joined),
+        _ => joined,
+    };
+    let broadcasts =
+        db::broadcasts::list(&mut conn, Some(after), q.before.as_deref(), limit).await?;
+    let mut items: Vec<Notification> = rows.iter().map(|r| r.to_public()).collect();
+    items.extend(broadcasts.iter().map(|b| Notification {
+        id: b.id.clone(),
+        kind: "broadcast".into(),
+        payload: serde_json::json!({
+            "broadcast_id": b.id, "title": b.title, "content": b.content,
+            "sender_id": b.sender_id, "origin": b.origin,
+        }),
+        read: read_up_to.is_some_and(|r| b.created_at <= r),
+        created_at: Utc.from_utc_datetime(&b.created_at),
+    }));
+    items.sort_by(|a, b| b.id.cmp(&a.id));
+    items.truncate(limit as usize);
+    let next_before = (items.len() as i64 == limit)
+        .then(|| items.last().map(|r| r.id.clone()))
         .flatten();
-    Ok(HttpResponse::Ok().json(NotificationPage {
-        items: rows.iter().map(|r| r.to_public()).collect(),
-        next_before,
-    }))
+    Ok(HttpResponse::Ok().json(NotificationPage { items, next_before }))
 }
 
 /// How many of the caller's notifications are unread.
@@ -62,7 +84,8 @@ pub async fn list(
     responses((status = 200, body = UnreadCount)))]
 pub async fn unread_count(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
     let mut conn = db::pool::conn(&state.pool).await?;
-    let count = db::notifications::unread_count(&mut conn, me.id).await?;
+    let count = db::notifications::unread_count(&mut conn, me.id).await?
+        + db::broadcasts::unread_count(&mut conn, me.id).await?;
     Ok(HttpResponse::Ok().json(UnreadCount { count }))
 }
 
@@ -80,8 +103,16 @@ pub async fn read_one(
         return Err(ApiError::not_found("notification"));
     }
     let mut conn = db::pool::conn(&state.pool).await?;
-    if !db::notifications::mark_read(&mut conn, me.id, &id).await? {
-        return Err(ApiError::not_found("notification"));
+    if db::notifications::mark_read(&mut conn, me.id, &id).await? {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    // A broadcast in the caller's inbox: the cursor moves to it.
+    let (joined, _) = db::broadcasts::window(&mut conn, me.id).await?;
+    match db::broadcasts::by_id(&mut conn, &id).await? {
+        Some(b) if b.created_at > joined => {
+            db::broadcasts::mark_read_up_to(&mut conn, me.id, b.created_at).await?
+        }
+        _ => return Err(ApiError::not_found("notification")),
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -92,5 +123,6 @@ pub async fn read_one(
 pub async fn read_all(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
     let mut conn = db::pool::conn(&state.pool).await?;
     db::notifications::mark_all_read(&mut conn, me.id).await?;
+    db::broadcasts::mark_read_up_to(&mut conn, me.id, Utc::now().naive_utc()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

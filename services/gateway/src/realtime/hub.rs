@@ -79,6 +79,22 @@ impl Hub {
         delivered
     }
 
+    /// Hands `text` to every socket of this node (system broadcasts).
+    pub fn deliver_all(&self, text: &Arc<str>) -> usize {
+        let Ok(conns) = self.conns.lock() else {
+            return 0;
+        };
+        let mut delivered = 0;
+        for handle in conns.values().flatten() {
+            match handle.tx.try_send(text.clone()) {
+                Ok(()) => delivered += 1,
+                Err(mpsc::error::TrySendError::Full(_)) => handle.overflow.notify_one(),
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        delivered
+    }
+
     /// Every (user, connection id) on this node.
     pub fn all(&self) -> Vec<(UserId, String)> {
         let Ok(conns) = self.conns.lock() else {

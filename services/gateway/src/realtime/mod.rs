@@ -62,7 +62,10 @@ impl Realtime {
         ExtraQueue {
             name: format!("gateway.{node}"),
             args,
-            bindings: vec![routing::gateway_delivery(node)],
+            bindings: vec![
+                routing::gateway_delivery(node),
+                routing::GATEWAY_DELIVER_ALL.to_owned(),
+            ],
         }
     }
 
@@ -204,7 +207,11 @@ impl Handler for Deliver {
     async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
         let envelope: Envelope<Delivery> = msg.envelope()?;
         let text: Arc<str> = envelope.data.frame.to_text().into();
-        let delivered = self.hub.deliver(&envelope.data.recipients, &text);
+        let delivered = if envelope.data.everyone {
+            self.hub.deliver_all(&text)
+        } else {
+            self.hub.deliver(&envelope.data.recipients, &text)
+        };
         metrics::counter!("ws_frames_out_total").increment(delivered as u64);
         Ok(())
     }

@@ -1,0 +1,175 @@
+//! `/events`: reported events. A report is validated, published as `system.event` (its id
+//! is the envelope id) and answered 202 after the broker's confirm; persistence-worker
+//! stores it once, event-worker applies the rules (a critical event notifies every admin).
+
+use crate::state::State;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use common_proto::{
+    bus::{Envelope, kind, routing},
+    error::{ErrorBody, ErrorCode},
+    rest::{Accepted, Event, Page, ReportEvent, limits},
+};
+use kit::{ApiError, ApiResult, auth::AuthUser, http::RequestId};
+use serde::Deserialize;
+
+pub const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
+
+/// Dotted lowercase words: `camera.offline`, `disk_full`.
+fn valid_type(t: &str) -> bool {
+    !t.is_empty()
+        && t.chars().count() <= limits::MAX_EVENT_TYPE_CHARS
+        && t.split('.').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        })
+}
+
+/// Reports an event (any authenticated account).
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = [])), request_body = ReportEvent,
+    responses((status = 202, body = Accepted), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn report(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: AuthUser,
+    body: web::Json<ReportEvent>,
+) -> ApiResult<HttpResponse> {
+    let ReportEvent {
+        kind: event_type,
+        severity,
+        payload,
+    } = body.into_inner();
+    if !valid_type(&event_type) {
+        return Err(ApiError::validation(
+            "type",
+            "must be dotted lowercase words (a-z 0-9 _ -), at most 100 characters",
+        ));
+    }
+    if !SEVERITIES.contains(&severity.as_str()) {
+        return Err(ApiError::validation(
+            "severity",
+            "must be \"info\", \"warning\" or \"critical\"",
+        ));
+    }
+    let payload = match payload {
+        serde_json::Value::Null => serde_json::json!({}),
+        p @ serde_json::Value::Object(_) => p,
+        _ => return Err(ApiError::validation("payload", "must be a JSON object")),
+    };
+    if payload.to_string().len() > limits::MAX_EVENT_PAYLOAD_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            "payload: at most 16 KiB of JSON",
+        )
+        .with_field("payload"));
+    }
+    let event = Event {
+        id: ulid::Ulid::generate().to_string(),
+        kind: event_type,
+        severity,
+        payload,
+        reporter_id: Some(me.id),
+        origin: state.origin.clone(),
+        occurred_at: Utc::now(),
+    };
+    let envelope = Envelope::new(
+        event.id.clone(),
+        kind::EVENT_REPORTED,
+        state.origin.clone(),
+        &event,
+    );
+    let out = bus::Outgoing::envelope(routing::SYSTEM_EVENT, &envelope, RequestId::of(&req))
+        .map_err(ApiError::internal)?;
+    state.bus.publish(&out).await?;
+    Ok(HttpResponse::Accepted().json(Accepted { id: event.id }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<String>,
+    pub severity: Option<String>,
+    /// Reporter's user id (admins; others see only their own).
+    pub reporter: Option<i64>,
+    /// RFC 3339: occurred at or after.
+    pub since: Option<String>,
+    /// RFC 3339: occurred before.
+    pub until: Option<String>,
+    /// 1..=100, default 50.
+    pub limit: Option<i64>,
+    pub before: Option<String>,
+}
+
+fn time(field: &str, value: &Option<String>) -> ApiResult<Option<chrono::NaiveDateTime>> {
+    value
+        .as_deref()
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.naive_utc())
+                .map_err(|_| ApiError::validation(field, "must be an RFC 3339 time"))
+        })
+        .transpose()
+}
+
+/// Events, newest first: an admin sees all, anyone else their own reports.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = Page<Event>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    state: web::Data<State>,
+    me: AuthUser,
+    query: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=limits::MAX_LIST_PAGE).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be 1 to 100"));
+    }
+    if q.kind.as_deref().is_some_and(|t| !valid_type(t)) {
+        return Err(ApiError::validation("type", "is not an event type"));
+    }
+    if q.severity
+        .as_deref()
+        .is_some_and(|s| !SEVERITIES.contains(&s))
+    {
+        return Err(ApiError::validation(
+            "severity",
+            "must be info, warning or critical",
+        ));
+    }
+    if q.before
+        .as_deref()
+        .is_some_and(|b| !super::broadcasts::valid_id(b))
+    {
+        return Err(ApiError::validation("before", "is not an event id"));
+    }
+    let reporter = if me.is_admin() {
+        q.reporter
+    } else {
+        match q.reporter {
+            Some(r) if r != me.id => {
+                return Err(ApiError::forbidden("only admins see other users' events"));
+            }
+            _ => Some(me.id),
+        }
+    };
+    let filter = db::events::Filter {
+        kind: q.kind,
+        severity: q.severity,
+        reporter,
+        since: time("since", &q.since)?,
+        until: time("until", &q.until)?,
+        before: q.before,
+    };
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let rows = db::events::list(&mut conn, &filter, limit).await?;
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id.clone()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.iter().map(|r| r.to_public()).collect::<Vec<_>>(),
+        next_before,
+    }))
+}

@@ -1,0 +1,112 @@
+//! Applying the rules to one event, exactly once: the notifications and the record that
+//! this envelope was handled commit together, so a redelivery changes nothing.
+
+use crate::rules::{Action, Rule};
+use bus::{Bus, Handler, HandlerError, Incoming, Outgoing};
+use common_proto::{
+    bus::{Envelope, NotificationsCreated, UserNotification, kind, routing},
+    rest::Event,
+};
+use db::{DbError, notifications::NotificationRow};
+use diesel_async::AsyncConnection;
+use std::{collections::HashSet, sync::Mutex};
+
+/// Distinct event types given their own metric label; the rest count as `other`.
+const MAX_TYPE_LABELS: usize = 200;
+
+pub struct Apply {
+    pub pool: db::Pool,
+    pub bus: Bus,
+    pub origin: String,
+    pub rules: Vec<Rule>,
+    pub labelled: Mutex<HashSet<String>>,
+}
+
+impl Apply {
+    fn type_label(&self, t: &str) -> String {
+        let Ok(mut seen) = self.labelled.lock() else {
+            return "other".into();
+        };
+        if seen.contains(t) || (seen.len() < MAX_TYPE_LABELS && seen.insert(t.to_owned())) {
+            t.to_owned()
+        } else {
+            "other".into()
+        }
+    }
+}
+
+impl Handler for Apply {
+    async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
+        let envelope: Envelope = msg.envelope()?;
+        if envelope.kind != kind::EVENT_REPORTED {
+            return Ok(());
+        }
+        let event: Event = serde_json::from_value(envelope.data)
+            .map_err(|e| HandlerError::Poison(format!("bad event: {e}")))?;
+        let notify_admins = self
+            .rules
+            .iter()
+            .any(|r| r.action == Action::NotifyAdmins && r.matches(&event.kind, &event.severity));
+        let retry = |e: DbError| HandlerError::Retry(e.to_string());
+        let mut conn = db::pool::conn(&self.pool).await.map_err(retry)?;
+        let payload = serde_json::json!({
+            "event_id": event.id, "type": event.kind, "severity": event.severity,
+            "payload": event.payload, "reporter_id": event.reporter_id, "origin": event.origin,
+        });
+        let kind_name = format!("event.{}", event.severity);
+        let envelope_id = envelope.id.clone();
+        let created = conn
+            .transaction::<_, DbError, _>(async |c| {
+                if !db::events::first_time(c, "event-worker", &envelope_id).await? {
+                    return Ok(None);
+                }
+                let mut rows = Vec::new();
+                if notify_admins {
+                    for admin in db::events::admin_ids(c).await? {
+                        rows.push(NotificationRow::new(admin, &kind_name, &payload));
+                    }
+                    db::notifications::insert(c, &rows).await?;
+                }
+                Ok(Some(rows))
+            })
+            .await
+            .map_err(retry)?;
+        let Some(rows) = created else {
+            metrics::counter!("events_duplicate_deliveries_total").increment(1);
+            return Ok(());
+        };
+        metrics::counter!("events_processed_total",
+            "type" => self.type_label(&event.kind), "severity" => event.severity.clone())
+        .increment(1);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        metrics::counter!("events_admin_notifications_total").increment(rows.len() as u64);
+        let data = NotificationsCreated {
+            notifications: rows
+                .iter()
+                .map(|n| UserNotification {
+                    user_id: n.user_id,
+                    notification: n.to_public(),
+                })
+                .collect(),
+        };
+        let live = Envelope::new(
+            format!("{}.notify", event.id),
+            kind::NOTIFICATIONS_CREATED,
+            self.origin.clone(),
+            data,
+        );
+        // The inbox rows are committed; the live push is best effort (a failure only means
+        // the admins see it on their next inbox read).
+        match Outgoing::envelope(routing::EVENT_NOTIFICATION, &live, msg.request_id.clone()) {
+            Ok(out) => {
+                if let Err(e) = self.bus.publish(&out).await {
+                    tracing::warn!(error = %e, "admin notifications stored but not pushed");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not serialise notifications"),
+        }
+        Ok(())
+    }
+}
