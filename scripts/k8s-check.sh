@@ -2,7 +2,7 @@
 # Offline checks of k8s/ (no cluster needed); part of scripts/test.sh.
 #   yamllint over k8s/; `kubectl kustomize` of each overlay; kubernetes-validate --strict on
 #   the built-in kinds (at the oldest supported and the newest Kubernetes); the custom
-#   resources against the CRD schemas in ../shared/k8s-crds (or INSTANT_K8S_CRDS); the
+#   resources against the CRD schemas vendored in k8s/crds (or INSTANT_K8S_CRDS); the
 #   settings-drift and coverage checks of scripts/k8s_check.py.
 # The Python tools live in the cached test-tools virtualenv (lib.sh: ensure_tools_venv).
 set -euo pipefail
@@ -11,9 +11,9 @@ cd "$ROOT"
 
 OLDEST_K8S=1.30.0
 NEWEST_K8S=1.37.0
-CRDS="${INSTANT_K8S_CRDS:-$ROOT/../shared/k8s-crds}"
-[ -d "$CRDS" ] || CRDS="$ROOT/k8s/crds"
-[ -d "$CRDS" ] || die "no CRD schemas: set INSTANT_K8S_CRDS to a folder with the KEDA and RabbitMQ CRDs"
+# The upstream CRDs, vendored unmodified (k8s/crds/README.md); INSTANT_K8S_CRDS overrides.
+CRDS="${INSTANT_K8S_CRDS:-$ROOT/k8s/crds}"
+[ -d "$CRDS" ] || die "no CRD schemas in $CRDS: set INSTANT_K8S_CRDS to a folder with the KEDA and RabbitMQ CRDs"
 command -v kubectl >/dev/null || die "kubectl is missing (it renders the kustomize overlays): install kubectl >= 1.27"
 
 ensure_tools_venv

@@ -7,16 +7,18 @@
 #       in-cluster MariaDB, Redis and RabbitMQ, and points the URLs at them. Run it ONCE per
 #       namespace: the databases keep the first passwords on their volumes.
 #   scripts/k8s-secret.sh prod --database-url URL --redis-url URL --amqp-url URL \
-#       [--s3-access-key-id ID --s3-secret-access-key KEY] [--namespace instant]
+#       [--s3-access-key-id ID --s3-secret-access-key KEY] [--cascade-registration-token T]
+#       [--namespace instant]
 #       [--jwt-private-key FILE]
 #       for k8s/overlays/prod: your managed MySQL and Redis, the RabbitmqCluster's user,
 #       the credentials of the files bucket (none: the pod's own cloud identity).
 #       Rotating the JWT key pair logs everybody out: pass the current key to keep it.
 set -euo pipefail
-usage() { sed -n '2,15p' "$0" >&2; exit 2; }
+usage() { sed -n '2,16p' "$0" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 overlay=$1; shift
 namespace=instant; database_url=; redis_url=; amqp_url=; jwt_private=; s3_key=; s3_secret=
+cascade_token=
 while [ $# -gt 0 ]; do
   case "$1" in
     --namespace) namespace=$2; shift 2 ;;
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
     --jwt-private-key) jwt_private=$2; shift 2 ;;
     --s3-access-key-id) s3_key=$2; shift 2 ;;
     --s3-secret-access-key) s3_secret=$2; shift 2 ;;
+    --cascade-registration-token) cascade_token=$2; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -66,5 +69,6 @@ kubectl create secret generic instant-secrets --namespace "$namespace" --dry-run
   --from-literal=INSTANT_AMQP_URL="$amqp_url" \
   --from-literal=INSTANT_S3_ACCESS_KEY_ID="$s3_key" \
   --from-literal=INSTANT_S3_SECRET_ACCESS_KEY="$s3_secret" \
+  --from-literal=INSTANT_CASCADE_REGISTRATION_TOKEN="$cascade_token" \
   --from-file=jwt_private.pem="$keys/jwt_private.pem" \
   --from-file=jwt_public.pem="$keys/jwt_public.pem"

@@ -421,3 +421,119 @@ pub struct Event {
     pub origin: String,
     pub occurred_at: DateTime<Utc>,
 }
+
+/// Broker details a peer platform needs to reach this one (no secret).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MqInfo {
+    pub host: String,
+    pub port: u16,
+    pub vhost: String,
+    pub exchange: String,
+}
+
+/// SIP details of this platform (GB/T 28181 style).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SipInfo {
+    pub server_id: String,
+    pub domain: String,
+    pub host: String,
+    pub port: u16,
+    /// `udp` or `tcp`.
+    pub transport: String,
+}
+
+/// `GET /cascade/info`: this platform's identity.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlatformInfo {
+    /// The platform code (`INSTANT_PLATFORM_CODE`).
+    pub platform_id: String,
+    pub name: String,
+    pub level: i32,
+    pub mq: MqInfo,
+    pub sip: SipInfo,
+}
+
+/// A peer platform: the parent (upper) or a child (lower).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Platform {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// `parent` or `child`.
+    pub relation: String,
+    pub level: i32,
+    pub api_url: Option<String>,
+    pub enabled: bool,
+    /// `online`, `offline` or `error`.
+    pub status: String,
+    pub last_heartbeat_at: Option<DateTime<Utc>>,
+    pub forwarded_count: i64,
+    pub dropped_count: i64,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /cascade/platforms` (admins).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlatform {
+    /// 20 digits (GB/T 28181 style) or 1..=32 of `a-z 0-9 _ -`.
+    pub code: String,
+    /// 1..=100 characters.
+    pub name: String,
+    /// `parent` or `child`.
+    pub relation: String,
+    #[serde(default)]
+    pub level: i32,
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// For a child: the token it must present to `POST /cascade/register` (stored hashed).
+    #[serde(default)]
+    pub registration_token: Option<String>,
+}
+
+/// `PATCH /cascade/platforms/{id}` (admins): only the fields present change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePlatform {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub level: Option<i32>,
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// `false` disables the link (nothing is forwarded to or from it).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// `POST /cascade/register`: a child announcing itself to its parent (bearer: its token).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPlatform {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub level: i32,
+    #[serde(default)]
+    pub api_url: Option<String>,
+}
+
+/// The parent's answer to a registration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registered {
+    pub platform: Platform,
+    /// Where the child's cascade-service connects.
+    pub mq: MqInfo,
+    /// The durable queue on the parent's broker the child consumes broadcasts from.
+    pub down_queue: String,
+}

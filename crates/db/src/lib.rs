@@ -5,6 +5,7 @@
 //! Job in production), never by a service at start.
 
 pub mod broadcasts;
+pub mod cascade;
 pub mod conversations;
 pub mod error;
 pub mod events;

@@ -1,10 +1,13 @@
 //! `cascade-service`'s settings (environment variables; `cascade-service --help` lists them).
 
 use clap::Parser;
-use kit::settings::CommonSettings;
+use kit::settings::{CommonSettings, JwtVerifySettings};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "cascade-service", about = "instant cascade-service")]
+#[command(
+    name = "cascade-service",
+    about = "instant cascade-service: links to the upper and lower platforms"
+)]
 pub struct Settings {
     #[arg(long, env = "INSTANT_LISTEN", default_value = "127.0.0.1:8084")]
     pub listen: String,
@@ -14,4 +17,45 @@ pub struct Settings {
     pub db: db::DbSettings,
     #[command(flatten)]
     pub bus: bus::BusSettings,
+    #[command(flatten)]
+    pub jwt: JwtVerifySettings,
+    #[command(flatten)]
+    pub identity: Identity,
+    /// The pre-shared token a NEW child presents to `POST /cascade/register` (empty: only
+    /// children an admin added with their own token may register).
+    #[arg(
+        long,
+        env = "INSTANT_CASCADE_REGISTRATION_TOKEN",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub cascade_registration_token: String,
+}
+
+/// This platform as its peers see it (`GET /cascade/info`; no secret here).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Identity {
+    #[arg(long, env = "INSTANT_PLATFORM_NAME", default_value = "instant")]
+    pub platform_name: String,
+    /// Depth in the tree: 0 at the top (e.g. province 0, city 1, district 2).
+    #[arg(long, env = "INSTANT_PLATFORM_LEVEL", default_value_t = 0)]
+    pub platform_level: i32,
+    /// Broker host, port and vhost that peers connect to.
+    #[arg(long, env = "INSTANT_CASCADE_MQ_HOST", default_value = "127.0.0.1")]
+    pub mq_host: String,
+    #[arg(long, env = "INSTANT_CASCADE_MQ_PORT", default_value_t = 5672)]
+    pub mq_port: u16,
+    #[arg(long, env = "INSTANT_CASCADE_MQ_VHOST", default_value = "/")]
+    pub mq_vhost: String,
+    /// SIP server id (GB/T 28181: 20 digits), domain, host, port, transport.
+    #[arg(long, env = "INSTANT_SIP_SERVER_ID", default_value = "")]
+    pub sip_server_id: String,
+    #[arg(long, env = "INSTANT_SIP_DOMAIN", default_value = "")]
+    pub sip_domain: String,
+    #[arg(long, env = "INSTANT_SIP_HOST", default_value = "127.0.0.1")]
+    pub sip_host: String,
+    #[arg(long, env = "INSTANT_SIP_PORT", default_value_t = 5060)]
+    pub sip_port: u16,
+    #[arg(long, env = "INSTANT_SIP_TRANSPORT", default_value = "udp")]
+    pub sip_transport: String,
 }

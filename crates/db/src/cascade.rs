@@ -1,0 +1,182 @@
+//! Peer platforms of the cascade: the parent and the children of this platform.
+
+use crate::{DbError, last_insert_id, schema::cascade_platforms as p};
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use common_proto::rest::Platform;
+use diesel::prelude::*;
+use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = p, check_for_backend(diesel::mysql::Mysql))]
+pub struct PlatformRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub relation: String,
+    pub level: i32,
+    pub api_url: Option<String>,
+    pub registration_token_hash: Option<String>,
+    pub enabled: bool,
+    pub status: String,
+    pub last_heartbeat_at: Option<NaiveDateTime>,
+    pub forwarded_count: i64,
+    pub dropped_count: i64,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PlatformRow {
+    pub fn to_public(&self) -> Platform {
+        let t = |d: &NaiveDateTime| Utc.from_utc_datetime(d);
+        Platform {
+            id: self.id,
+            code: self.code.clone(),
+            name: self.name.clone(),
+            relation: self.relation.clone(),
+            level: self.level,
+            api_url: self.api_url.clone(),
+            enabled: self.enabled,
+            status: self.status.clone(),
+            last_heartbeat_at: self.last_heartbeat_at.as_ref().map(t),
+            forwarded_count: self.forwarded_count,
+            dropped_count: self.dropped_count,
+            last_error: self.last_error.clone(),
+            created_at: t(&self.created_at),
+            updated_at: t(&self.updated_at),
+        }
+    }
+}
+
+/// A new peer.
+#[derive(Debug, Clone)]
+pub struct NewPlatform<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub relation: &'a str,
+    pub level: i32,
+    pub api_url: Option<&'a str>,
+    pub token_hash: Option<&'a str>,
+}
+
+pub async fn insert(
+    conn: &mut AsyncMysqlConnection,
+    new: &NewPlatform<'_>,
+) -> Result<i64, DbError> {
+    diesel::insert_into(p::table)
+        .values((
+            p::code.eq(new.code),
+            p::name.eq(new.name),
+            p::relation.eq(new.relation),
+            p::level.eq(new.level),
+            p::api_url.eq(new.api_url),
+            p::registration_token_hash.eq(new.token_hash),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(diesel::select(last_insert_id())
+        .get_result::<u64>(conn)
+        .await? as i64)
+}
+
+pub async fn list(conn: &mut AsyncMysqlConnection) -> Result<Vec<PlatformRow>, DbError> {
+    Ok(p::table
+        .order(p::id.asc())
+        .limit(1000)
+        .select(PlatformRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn by_id(
+    conn: &mut AsyncMysqlConnection,
+    id: i64,
+) -> Result<Option<PlatformRow>, DbError> {
+    Ok(p::table
+        .find(id)
+        .select(PlatformRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn by_code(
+    conn: &mut AsyncMysqlConnection,
+    code: &str,
+) -> Result<Option<PlatformRow>, DbError> {
+    Ok(p::table
+        .filter(p::code.eq(code))
+        .select(PlatformRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Applies the present fields; `false` when there is no such platform.
+pub async fn update(
+    conn: &mut AsyncMysqlConnection,
+    id: i64,
+    name: Option<&str>,
+    level: Option<i32>,
+    api_url: Option<&str>,
+    enabled: Option<bool>,
+) -> Result<bool, DbError> {
+    if by_id(conn, id).await?.is_none() {
+        return Ok(false);
+    }
+    let now = Utc::now().naive_utc();
+    if let Some(v) = name {
+        diesel::update(p::table.find(id))
+            .set((p::name.eq(v), p::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+    }
+    if let Some(v) = level {
+        diesel::update(p::table.find(id))
+            .set((p::level.eq(v), p::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+    }
+    if let Some(v) = api_url {
+        diesel::update(p::table.find(id))
+            .set((p::api_url.eq(v), p::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+    }
+    if let Some(v) = enabled {
+        diesel::update(p::table.find(id))
+            .set((p::enabled.eq(v), p::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// A registration seen now: the child is online, with its latest name and level.
+pub async fn touch_registered(
+    conn: &mut AsyncMysqlConnection,
+    id: i64,
+    name: &str,
+    level: i32,
+    api_url: Option<&str>,
+    token_hash: &str,
+) -> Result<(), DbError> {
+    let now = Utc::now().naive_utc();
+    diesel::update(p::table.find(id))
+        .set((
+            p::name.eq(name),
+            p::level.eq(level),
+            p::api_url.eq(api_url),
+            p::registration_token_hash.eq(token_hash),
+            p::status.eq("online"),
+            p::last_heartbeat_at.eq(now),
+            p::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AsyncMysqlConnection, id: i64) -> Result<bool, DbError> {
+    Ok(diesel::delete(p::table.find(id)).execute(conn).await? > 0)
+}

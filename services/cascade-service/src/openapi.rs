@@ -1,0 +1,24 @@
+//! cascade-service's part of the public OpenAPI document, generated from the handlers.
+
+use crate::routes::*;
+use common_proto::{
+    error::{ErrorBody, ErrorCode, ErrorDetail},
+    rest::{
+        CreatePlatform, MqInfo, Platform, PlatformInfo, RegisterPlatform, Registered, SipInfo,
+        UpdatePlatform,
+    },
+};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(info, list, create, get, update, delete, register),
+    components(schemas(PlatformInfo, MqInfo, SipInfo, Platform, CreatePlatform, UpdatePlatform,
+        RegisterPlatform, Registered, ErrorBody, ErrorDetail, ErrorCode)),
+    tags((name = "cascade", description = "This platform's identity and its upper and lower platforms"))
+)]
+struct ApiDoc;
+
+pub fn spec() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

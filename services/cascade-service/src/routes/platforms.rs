@@ -1,0 +1,185 @@
+//! Peer platforms (admins only; anyone else 403).
+
+use super::{sha256_hex, valid_code, valid_name, valid_url};
+use crate::state::State;
+use actix_web::{HttpResponse, web};
+use common_proto::{
+    error::ErrorBody,
+    rest::{CreatePlatform, Platform, UpdatePlatform},
+};
+use kit::{ApiError, ApiResult, auth::AuthUser};
+
+fn admin(me: &AuthUser) -> ApiResult<()> {
+    if me.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only admins manage peer platforms"))
+    }
+}
+
+/// Every peer platform with its link status.
+#[utoipa::path(get, path = "/api/v1/cascade/platforms", tag = "cascade", security(("bearer" = [])),
+    responses((status = 200, body = [Platform]), (status = 403, body = ErrorBody)))]
+pub async fn list(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
+    admin(&me)?;
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let rows = db::cascade::list(&mut conn).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": rows.iter().map(|r| r.to_public()).collect::<Vec<_>>()
+    })))
+}
+
+/// Adds a peer: the parent, or a child with the token it will register with.
+#[utoipa::path(post, path = "/api/v1/cascade/platforms", tag = "cascade", security(("bearer" = [])), request_body = CreatePlatform,
+    responses((status = 201, body = Platform), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    state: web::Data<State>,
+    me: AuthUser,
+    body: web::Json<CreatePlatform>,
+) -> ApiResult<HttpResponse> {
+    admin(&me)?;
+    let c = body.into_inner();
+    if !valid_code(&c.code) {
+        return Err(ApiError::validation(
+            "code",
+            "must be 20 digits or 1 to 32 of a-z 0-9 _ -",
+        ));
+    }
+    if c.code == state.info.platform_id {
+        return Err(ApiError::validation("code", "is this platform's own code"));
+    }
+    if !valid_name(&c.name) {
+        return Err(ApiError::validation("name", "must be 1 to 100 characters"));
+    }
+    if c.relation != "parent" && c.relation != "child" {
+        return Err(ApiError::validation(
+            "relation",
+            "must be \"parent\" or \"child\"",
+        ));
+    }
+    if c.api_url.as_deref().is_some_and(|u| !valid_url(u)) {
+        return Err(ApiError::validation(
+            "api_url",
+            "must be an http(s) URL of at most 255 characters",
+        ));
+    }
+    if c.registration_token
+        .as_deref()
+        .is_some_and(|t| !(16..=256).contains(&t.len()))
+    {
+        return Err(ApiError::validation(
+            "registration_token",
+            "must be 16 to 256 characters",
+        ));
+    }
+    let hash = c.registration_token.as_deref().map(sha256_hex);
+    let mut conn = db::pool::conn(&state.pool).await?;
+    if c.relation == "parent"
+        && db::cascade::list(&mut conn)
+            .await?
+            .iter()
+            .any(|p| p.relation == "parent")
+    {
+        return Err(ApiError::conflict(
+            common_proto::error::ErrorCode::Conflict,
+            "this platform already has a parent",
+        ));
+    }
+    let id = db::cascade::insert(
+        &mut conn,
+        &db::cascade::NewPlatform {
+            code: &c.code,
+            name: c.name.trim(),
+            relation: &c.relation,
+            level: c.level,
+            api_url: c.api_url.as_deref(),
+            token_hash: hash.as_deref(),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        db::DbError::Unique(_) => ApiError::conflict(
+            common_proto::error::ErrorCode::Conflict,
+            "a platform with this code exists",
+        ),
+        other => other.into(),
+    })?;
+    let row = db::cascade::by_id(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("inserted platform vanished"))?;
+    Ok(HttpResponse::Created().json(row.to_public()))
+}
+
+/// One peer platform.
+#[utoipa::path(get, path = "/api/v1/cascade/platforms/{id}", tag = "cascade", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Platform), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    state: web::Data<State>,
+    me: AuthUser,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    admin(&me)?;
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let row = db::cascade::by_id(&mut conn, path.into_inner())
+        .await?
+        .ok_or_else(|| ApiError::not_found("platform"))?;
+    Ok(HttpResponse::Ok().json(row.to_public()))
+}
+
+/// Renames, re-levels, moves or enables/disables a peer.
+#[utoipa::path(patch, path = "/api/v1/cascade/platforms/{id}", tag = "cascade", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = UpdatePlatform,
+    responses((status = 200, body = Platform), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    state: web::Data<State>,
+    me: AuthUser,
+    path: web::Path<i64>,
+    body: web::Json<UpdatePlatform>,
+) -> ApiResult<HttpResponse> {
+    admin(&me)?;
+    let u = body.into_inner();
+    if u.name.as_deref().is_some_and(|n| !valid_name(n)) {
+        return Err(ApiError::validation("name", "must be 1 to 100 characters"));
+    }
+    if u.api_url.as_deref().is_some_and(|a| !valid_url(a)) {
+        return Err(ApiError::validation(
+            "api_url",
+            "must be an http(s) URL of at most 255 characters",
+        ));
+    }
+    let id = path.into_inner();
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let name = u.name.as_deref().map(str::trim);
+    if !db::cascade::update(
+        &mut conn,
+        id,
+        name,
+        u.level,
+        u.api_url.as_deref(),
+        u.enabled,
+    )
+    .await?
+    {
+        return Err(ApiError::not_found("platform"));
+    }
+    let row = db::cascade::by_id(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("platform"))?;
+    Ok(HttpResponse::Ok().json(row.to_public()))
+}
+
+/// Removes a peer (its link and sync jobs go with it).
+#[utoipa::path(delete, path = "/api/v1/cascade/platforms/{id}", tag = "cascade", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(
+    state: web::Data<State>,
+    me: AuthUser,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    admin(&me)?;
+    let mut conn = db::pool::conn(&state.pool).await?;
+    if !db::cascade::delete(&mut conn, path.into_inner()).await? {
+        return Err(ApiError::not_found("platform"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

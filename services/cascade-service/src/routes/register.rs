@@ -1,0 +1,124 @@
+//! `POST /cascade/register`: called by a child's cascade-service on this (parent)
+//! platform with its registration token as the bearer. No user token: the gateway lets
+//! this one path through, and the token is checked here.
+//!
+//! * a child an admin added with a token: the same token registers it (again and again:
+//!   idempotent), a different one is 409;
+//! * an unknown child: `INSTANT_CASCADE_REGISTRATION_TOKEN` enrols it (201), anything else
+//!   is 401.
+
+use super::{sha256_hex, valid_code, valid_name, valid_url};
+use crate::state::State;
+use actix_web::{HttpRequest, HttpResponse, web};
+use common_proto::{
+    error::{ErrorBody, ErrorCode},
+    rest::{RegisterPlatform, Registered},
+};
+use kit::{ApiError, ApiResult};
+
+/// Compares two hex digests without an early exit.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[utoipa::path(post, path = "/api/v1/cascade/register", tag = "cascade", request_body = RegisterPlatform,
+    responses((status = 200, description = "registered again", body = Registered), (status = 201, body = Registered),
+              (status = 401, body = ErrorBody), (status = 409, description = "registered before with another token", body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<State>,
+    body: web::Json<RegisterPlatform>,
+) -> ApiResult<HttpResponse> {
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+        .ok_or_else(|| ApiError::unauthorized("a registration token is required"))?;
+    let r = body.into_inner();
+    if !valid_code(&r.code) || r.code == state.info.platform_id {
+        return Err(ApiError::validation(
+            "code",
+            "must be 20 digits or 1 to 32 of a-z 0-9 _ -, not this platform's",
+        ));
+    }
+    if !valid_name(&r.name) {
+        return Err(ApiError::validation("name", "must be 1 to 100 characters"));
+    }
+    if r.api_url.as_deref().is_some_and(|u| !valid_url(u)) {
+        return Err(ApiError::validation(
+            "api_url",
+            "must be an http(s) URL of at most 255 characters",
+        ));
+    }
+    let presented = sha256_hex(token);
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let (id, created) = match db::cascade::by_code(&mut conn, &r.code).await? {
+        Some(existing) if existing.relation != "child" => {
+            return Err(ApiError::conflict(
+                ErrorCode::Conflict,
+                "that code is not a child of this platform",
+            ));
+        }
+        Some(existing) => match existing.registration_token_hash.as_deref() {
+            Some(h) if same(h, &presented) => (existing.id, false),
+            Some(_) => {
+                return Err(ApiError::conflict(
+                    ErrorCode::Conflict,
+                    "registered before with another token",
+                ));
+            }
+            None => return Err(ApiError::unauthorized("no token was set for this child")),
+        },
+        None => match state.enrol_token_hash.as_deref() {
+            Some(h) if same(h, &presented) => {
+                let id = db::cascade::insert(
+                    &mut conn,
+                    &db::cascade::NewPlatform {
+                        code: &r.code,
+                        name: r.name.trim(),
+                        relation: "child",
+                        level: r.level,
+                        api_url: r.api_url.as_deref(),
+                        token_hash: Some(&presented),
+                    },
+                )
+                .await?;
+                (id, true)
+            }
+            _ => {
+                return Err(ApiError::unauthorized(
+                    "unknown child or wrong registration token",
+                ));
+            }
+        },
+    };
+    db::cascade::touch_registered(
+        &mut conn,
+        id,
+        r.name.trim(),
+        r.level,
+        r.api_url.as_deref(),
+        &presented,
+    )
+    .await?;
+    let row = db::cascade::by_id(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("registered platform vanished"))?;
+    let answer = Registered {
+        platform: row.to_public(),
+        mq: state.info.mq.clone(),
+        down_queue: format!("{}cascade.down.{}", state.amqp_prefix, r.code),
+    };
+    Ok(if created {
+        HttpResponse::Created().json(answer)
+    } else {
+        HttpResponse::Ok().json(answer)
+    })
+}
