@@ -38,6 +38,10 @@ pub struct Settings {
     /// Seconds without any frame from a client before it is closed.
     #[arg(long, env = "INSTANT_WS_IDLE_SECS", default_value_t = 60)]
     pub ws_idle_secs: u64,
+    /// Seconds one frame may wait for a client that stopped reading before the connection
+    /// is dropped (it reconnects and syncs).
+    #[arg(long, env = "INSTANT_WS_WRITE_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_write_timeout_secs: u64,
     /// Seconds between server pings and presence-lease refreshes.
     #[arg(long, env = "INSTANT_WS_HEARTBEAT_SECS", default_value_t = 5)]
     pub ws_heartbeat_secs: u64,

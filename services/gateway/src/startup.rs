@@ -49,6 +49,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             outbound_queue: settings.ws_outbound_queue.max(1),
             idle: Duration::from_secs(settings.ws_idle_secs),
             heartbeat: Duration::from_secs(settings.ws_heartbeat_secs.max(1)),
+            write_timeout: Duration::from_secs(settings.ws_write_timeout_secs.max(1)),
         },
         platform: settings.common.platform_code.clone(),
         shutdown: shutdown.signal(),

@@ -23,11 +23,11 @@ struct Stack {
 }
 
 async fn spawn(users: usize) -> Stack {
-    spawn_with(users, 1).await
+    spawn_with(users, 1, &[]).await
 }
 
 /// [`spawn`] with several push-worker replicas (each with its own member cache).
-async fn spawn_with(users: usize, push_workers: usize) -> Stack {
+async fn spawn_with(users: usize, push_workers: usize, gateway_extra: &[&str]) -> Stack {
     kit::telemetry::init_for_tests();
     let db = TestDb::new().await;
     let keys = testkit::keys();
@@ -99,7 +99,7 @@ async fn spawn_with(users: usize, push_workers: usize) -> Stack {
     .await
     .expect("broadcast-worker");
     tokio::spawn(fan_out.run_until(std::future::pending()));
-    let gateway = gateway::build(gateway::Settings::parse_from([
+    let mut gateway_args = vec![
         "gateway",
         "--listen",
         "127.0.0.1:0",
@@ -117,9 +117,11 @@ async fn spawn_with(users: usize, push_workers: usize) -> Stack {
         "https://app.example",
         "--ws-frames-per-second",
         "50",
-    ]))
-    .await
-    .expect("gateway");
+    ];
+    gateway_args.extend_from_slice(gateway_extra);
+    let gateway = gateway::build(gateway::Settings::parse_from(gateway_args))
+        .await
+        .expect("gateway");
     let gw = format!("127.0.0.1:{}", gateway.port);
     tokio::spawn(gateway.run_until(std::future::pending()));
     assert!(testkit::wait_ready(&format!("http://{gw}/ready"), 10).await);
@@ -222,7 +224,7 @@ async fn group_changes_reach_sockets_and_a_removed_member_stops_receiving_at_onc
     use reqwest::Method;
     // Two push-worker replicas: the one that handles a removal is not always the one that
     // routes the next message, so only the membership version can make removal immediate.
-    let s = spawn_with(3, 2).await;
+    let s = spawn_with(3, 2, &[]).await;
     let (owner_id, other_id, victim_id) = (s.users[0].0, s.users[1].0, s.users[2].0);
     let (status, conv) = s
         .rest(
@@ -346,6 +348,102 @@ async fn group_changes_reach_sockets_and_a_removed_member_stops_receiving_at_onc
         assert_eq!(note["notification"]["kind"], "group.added", "{note}");
     }
     let _ = owner_id;
+    s.db.drop_db().await;
+    testkit::drop_amqp(&s.amqp).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_stops_reading_is_dropped_and_the_others_get_everything() {
+    let s = spawn_with(
+        2,
+        1,
+        &[
+            "--ws-outbound-queue",
+            "8",
+            "--ws-write-timeout-secs",
+            "2",
+            "--rate-limit-user-per-minute",
+            "1000000",
+        ],
+    )
+    .await;
+    let (status, conv) = s
+        .rest(
+            reqwest::Method::POST,
+            "/api/v1/conversations",
+            0,
+            json!({"type": "direct", "member_ids": [s.users[1].0]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{conv}");
+    let conv = conv["id"].as_i64().expect("id");
+    let mut fast = s.socket(0).await;
+    // The slow client: a 4 KiB receive buffer, and it never reads until the end.
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.set_recv_buffer_size(4096).expect("rcvbuf");
+    let stream = tcp
+        .connect(s.gw.parse().expect("addr"))
+        .await
+        .expect("connect");
+    let url = format!("ws://{}/api/v1/realtime/ws?token={}", s.gw, s.users[1].1);
+    let (mut slow, _) =
+        tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .expect("upgrade");
+    send(&mut slow, json!({"type": "ping"})).await;
+    expect(&mut slow, "pong").await;
+
+    let total = 300;
+    // 32 KiB per frame (8 000 four-byte characters): 9.6 MB in all, more than the kernel
+    // buffers between the gateway and a client that does not read.
+    let content = "😀".repeat(8000);
+    // The fast client reads all along.
+    let reader = tokio::spawn(async move {
+        let mut seen = 0;
+        while seen < total {
+            expect(&mut fast, "message.new").await;
+            seen += 1;
+        }
+        seen
+    });
+    for batch in 0..(total / 20) {
+        let sends = (0..20).map(|i| {
+            let body = json!({"conversation_id": conv, "client_msg_id": format!("f{batch}-{i}"), "type": "text", "content": content});
+            s.rest(reqwest::Method::POST, "/api/v1/messages", 0, body)
+        });
+        for (status, body) in futures_util::future::join_all(sends).await {
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+    }
+    // Everyone else gets everything, however stuck the slow one is.
+    assert_eq!(reader.await.expect("reader"), total);
+    // The gateway gave up on the slow client: reading now ends well before all 300 frames.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut got = 0;
+    let ended = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(Ok(frame)) = slow.next().await {
+            if let Ws::Text(text) = frame
+                && text.contains("\"message.new\"")
+            {
+                got += 1;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the slow connection was never closed");
+    assert!(
+        got < total,
+        "the slow client was cut off, not fed forever: got {got} of {total}"
+    );
+    // It reconnects and catches up with sync.
+    let mut again = s.socket(1).await;
+    send(
+        &mut again,
+        json!({"type": "sync", "conversation_id": conv, "after_seq": 0}),
+    )
+    .await;
+    let done = expect(&mut again, "sync.done").await;
+    assert_eq!(done["has_more"], true, "{done}");
     s.db.drop_db().await;
     testkit::drop_amqp(&s.amqp).await;
 }

@@ -88,11 +88,23 @@ pub async fn run(mut c: Conn, stream: actix_ws::MessageStream) {
             _ = c.overflow.notified() => {
                 metrics::counter!("ws_slow_consumer_closes_total").increment(1);
                 let frame = ServerFrame::error("resync", "too many undelivered frames: reconnect and sync");
-                let _ = c.session.text(frame.to_text()).await;
+                let _ = tokio::time::timeout(rt.limits.write_timeout, c.session.text(frame.to_text())).await;
                 break Some(close(CloseCode::Policy, "client too slow"));
             }
             out = c.rx.recv() => match out {
-                Some(text) => if c.session.text(&*text).await.is_err() { break None },
+                // A client that stopped reading blocks this write: its queue overflowing or
+                // the write timeout drops the connection (it reconnects and syncs).
+                Some(text) => tokio::select! {
+                    sent = c.session.text(&*text) => if sent.is_err() { break None },
+                    _ = c.overflow.notified() => {
+                        metrics::counter!("ws_slow_consumer_closes_total").increment(1);
+                        break None;
+                    }
+                    _ = tokio::time::sleep(rt.limits.write_timeout) => {
+                        metrics::counter!("ws_write_timeouts_total").increment(1);
+                        break None;
+                    }
+                },
                 None => break None,
             },
             _ = tick.tick() => {
@@ -135,7 +147,7 @@ pub async fn run(mut c: Conn, stream: actix_ws::MessageStream) {
     };
     rt.hub.unregister(c.user, &c.id);
     rt.presence_disconnected(c.user, &c.id).await;
-    let _ = c.session.close(reason).await;
+    let _ = tokio::time::timeout(rt.limits.write_timeout, c.session.close(reason)).await;
 }
 
 fn close(code: CloseCode, description: &str) -> CloseReason {

@@ -32,6 +32,8 @@ pub struct WsLimits {
     pub outbound_queue: usize,
     pub idle: Duration,
     pub heartbeat: Duration,
+    /// How long one write may wait for a client that stopped reading.
+    pub write_timeout: Duration,
 }
 
 /// Shared by every connection of this node.
