@@ -66,9 +66,37 @@ impl Bus {
         }
     }
 
-    /// Adds a queue to declare on every connection (call before the first use).
+    /// Declares `queue` now (and on every later connection): for queues that must exist
+    /// before anyone consumes them, so nothing routed to them meanwhile is lost.
+    pub async fn declare_queue_now(&self, queue: ExtraQueue) -> Result<(), ConnectError> {
+        self.add_queue(queue.clone());
+        let conn = self.connection().await?;
+        let declared = async {
+            let ch = conn.create_channel().await?;
+            let keys: Vec<&str> = queue.bindings.iter().map(String::as_str).collect();
+            let topology = &self.inner.topology;
+            topology
+                .declare_queue(
+                    &ch,
+                    &topology.name(&queue.name),
+                    queue.args.clone(),
+                    &topology.exchange(),
+                    &keys,
+                )
+                .await?;
+            let _ = ch.close(200, "queue declared".into()).await;
+            Ok::<(), lapin::Error>(())
+        }
+        .await;
+        declared.map_err(ConnectError::from)
+    }
+
+    /// Adds a queue to declare on every connection (call before the first use); adding a
+    /// name twice keeps one.
     pub fn add_queue(&self, queue: ExtraQueue) {
-        if let Ok(mut q) = self.inner.extra_queues.lock() {
+        if let Ok(mut q) = self.inner.extra_queues.lock()
+            && !q.iter().any(|x| x.name == queue.name)
+        {
             q.push(queue);
         }
     }

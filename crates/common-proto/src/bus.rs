@@ -110,6 +110,17 @@ pub struct Envelope<T = serde_json::Value> {
     pub occurred_at: DateTime<Utc>,
     pub origin: String,
     pub data: T,
+    /// Cascade: the platform codes this envelope has been on, origin first (empty until it
+    /// first crosses a link). A platform never forwards it to a peer on this path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    /// Cascade: links crossed so far (bounded by the hop limit).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hops: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl<T> Envelope<T> {
@@ -127,6 +138,17 @@ impl<T> Envelope<T> {
             occurred_at: Utc::now(),
             origin: origin.into(),
             data,
+            path: Vec::new(),
+            hops: 0,
+        }
+    }
+
+    /// The platforms this envelope has been on (at least its origin).
+    pub fn visited(&self) -> Vec<String> {
+        if self.path.is_empty() {
+            vec![self.origin.clone()]
+        } else {
+            self.path.clone()
         }
     }
 }

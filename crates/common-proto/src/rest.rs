@@ -531,6 +531,8 @@ pub struct RegisterPlatform {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registered {
+    /// The parent's own code: envelopes on the parent's side carry it in their path.
+    pub parent_code: String,
     pub platform: Platform,
     /// Where the child's cascade-service connects.
     pub mq: MqInfo,

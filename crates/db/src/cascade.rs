@@ -180,3 +180,22 @@ pub async fn touch_registered(
 pub async fn delete(conn: &mut AsyncMysqlConnection, id: i64) -> Result<bool, DbError> {
     Ok(diesel::delete(p::table.find(id)).execute(conn).await? > 0)
 }
+
+/// Children that missed their heartbeats since `cutoff` go `offline`; returns how many.
+pub async fn mark_stale_offline(
+    conn: &mut AsyncMysqlConnection,
+    cutoff: NaiveDateTime,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        p::table
+            .filter(p::relation.eq("child"))
+            .filter(p::status.eq("online"))
+            .filter(p::last_heartbeat_at.lt(cutoff)),
+    )
+    .set((
+        p::status.eq("offline"),
+        p::updated_at.eq(Utc::now().naive_utc()),
+    ))
+    .execute(conn)
+    .await?)
+}

@@ -338,3 +338,24 @@ pub async fn s3_server(bucket: &str) -> S3Server {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// `SELECT COUNT(*) FROM <from>` on the database at `db_url` (`from` may carry a `WHERE`).
+pub async fn count_rows(db_url: &str, from: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let pool = db::pool::pool(&db::DbSettings {
+        url: db_url.to_owned(),
+        pool_size: 1,
+    })
+    .expect("pool");
+    let mut conn = db::pool::conn(&pool).await.expect("connection");
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {from}"))
+        .get_result::<N>(&mut conn)
+        .await
+        .expect("count")
+        .n
+}

@@ -3,6 +3,7 @@
 //! and the registration a child's cascade-service makes on its parent. The carriage of
 //! broadcasts down and events up over the peers' brokers builds on these records.
 
+mod link;
 mod openapi;
 mod routes;
 pub mod settings;
@@ -27,8 +28,35 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let readiness = Readiness::new()
         .with("mysql", db::pool::check(pool.clone()))
         .with("rabbitmq", bus.check());
-    let tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
+    let mut tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
     let id = &settings.identity;
+    let heartbeat = std::time::Duration::from_secs(settings.parent.heartbeat_secs.max(1));
+    if !settings.parent.parent_url.is_empty() {
+        // Events wait here for the parent, however long it is unreachable.
+        bus.add_queue(link::single_active(
+            &settings.bus,
+            link::UP_QUEUE.to_owned(),
+            common_proto::bus::routing::SYSTEM_EVENT,
+        ));
+        let me = common_proto::rest::RegisterPlatform {
+            code: settings.common.platform_code.clone(),
+            name: id.platform_name.clone(),
+            level: id.platform_level,
+            api_url: None,
+        };
+        tasks.push(tokio::spawn(link::run(
+            bus.clone(),
+            settings.bus.clone(),
+            settings.parent.clone(),
+            me,
+            shutdown.signal(),
+        )));
+    }
+    tasks.push(tokio::spawn(watch_children(
+        pool.clone(),
+        heartbeat,
+        shutdown.signal(),
+    )));
     let state = web::Data::new(State {
         pool,
         info: PlatformInfo {
@@ -52,6 +80,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         enrol_token_hash: (!settings.cascade_registration_token.is_empty())
             .then(|| routes::sha256_hex(&settings.cascade_registration_token)),
         amqp_prefix: settings.bus.prefix.clone(),
+        bus: bus.clone(),
     });
     let spec = ServerSpec::new(
         "cascade-service",
@@ -69,4 +98,28 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         shutdown,
         tasks,
     )?)
+}
+
+/// Marks children that missed three heartbeats `offline`.
+async fn watch_children(
+    pool: db::Pool,
+    heartbeat: std::time::Duration,
+    mut shutdown: kit::lifecycle::ShutdownSignal,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(heartbeat) => {}
+            _ = shutdown.wait() => return,
+        }
+        let cutoff = chrono::Utc::now().naive_utc()
+            - chrono::Duration::from_std(heartbeat * 3).unwrap_or_default();
+        match db::pool::conn(&pool).await {
+            Ok(mut conn) => match db::cascade::mark_stale_offline(&mut conn, cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(children = n, "children missed three heartbeats: offline"),
+                Err(e) => tracing::warn!(error = %e, "could not check children's heartbeats"),
+            },
+            Err(e) => tracing::warn!(error = %e, "could not check children's heartbeats"),
+        }
+    }
 }

@@ -30,6 +30,52 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub cascade_registration_token: String,
+    #[command(flatten)]
+    pub parent: ParentSettings,
+}
+
+/// The upper platform this one links to (all empty at the top of the tree).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ParentSettings {
+    /// The parent's API base URL (its gateway), e.g. `https://province.example`.
+    #[arg(
+        long = "cascade-parent-url",
+        env = "INSTANT_CASCADE_PARENT_URL",
+        default_value = ""
+    )]
+    pub parent_url: String,
+    /// The token this platform registers with on the parent.
+    #[arg(
+        long = "cascade-parent-token",
+        env = "INSTANT_CASCADE_PARENT_TOKEN",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub parent_token: String,
+    /// The parent's broker with this platform's account there. Its queue type must match
+    /// this platform's `INSTANT_QUEUE_TYPE`.
+    #[arg(
+        long = "cascade-parent-amqp-url",
+        env = "INSTANT_CASCADE_PARENT_AMQP_URL",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub parent_amqp_url: String,
+    /// Seconds between registrations (heartbeats) with the parent; the parent marks a
+    /// child offline after three missed.
+    #[arg(
+        long = "cascade-heartbeat-secs",
+        env = "INSTANT_CASCADE_HEARTBEAT_SECS",
+        default_value_t = 60
+    )]
+    pub heartbeat_secs: u64,
+    /// Links an envelope may cross before it is dropped (loop safety net).
+    #[arg(
+        long = "cascade-max-hops",
+        env = "INSTANT_CASCADE_MAX_HOPS",
+        default_value_t = 8
+    )]
+    pub max_hops: u32,
 }
 
 /// This platform as its peers see it (`GET /cascade/info`; no secret here).

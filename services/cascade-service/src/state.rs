@@ -9,4 +9,6 @@ pub(crate) struct State {
     pub enrol_token_hash: Option<String>,
     /// The AMQP name prefix (per-child queue names carry it).
     pub amqp_prefix: String,
+    /// This platform's bus: registration declares each child's down queue on it.
+    pub bus: bus::Bus,
 }

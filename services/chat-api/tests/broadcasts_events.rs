@@ -6,29 +6,12 @@ mod common;
 
 use clap::Parser;
 use common::{Stack, spawn};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 async fn count(s: &Stack, table: &str) -> i64 {
-    let pool = db::pool::pool(&db::DbSettings {
-        url: s.db.url.clone(),
-        pool_size: 1,
-    })
-    .expect("pool");
-    let mut conn = db::pool::conn(&pool).await.expect("conn");
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let row: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-        .get_result(&mut conn)
-        .await
-        .expect("count");
-    row.n
+    testkit::count_rows(&s.db.url, table).await
 }
 
 /// Polls `path` as `who` until `ok` holds for the JSON body (15 s at most).

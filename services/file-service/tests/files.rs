@@ -369,21 +369,7 @@ async fn upload_corpus_stays_inside_the_storage_root() {
         stored.iter().all(|k| pattern(k)),
         "unexpected storage keys: {stored:?}"
     );
-    let accepted: i64 = {
-        let pool = db::pool::pool(&db::DbSettings {
-            url: s.db.url.clone(),
-            pool_size: 1,
-        })
-        .expect("pool");
-        let mut conn = db::pool::conn(&pool).await.expect("conn");
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        db::schema::files::table
-            .count()
-            .get_result(&mut conn)
-            .await
-            .expect("count")
-    };
+    let accepted = testkit::count_rows(&s.db.url, "files").await;
     assert_eq!(
         stored.len() as i64,
         accepted,

@@ -111,10 +111,23 @@ pub async fn register(
     let row = db::cascade::by_id(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::internal("registered platform vanished"))?;
+    // The child's down queue exists from its registration on: broadcasts wait there for
+    // it, however long its link is down.
+    let down = crate::link::down_queue(&r.code);
+    state
+        .bus
+        .declare_queue_now(crate::link::single_active(
+            state.bus.settings(),
+            down.clone(),
+            common_proto::bus::routing::SYSTEM_BROADCAST,
+        ))
+        .await
+        .map_err(ApiError::unavailable)?;
     let answer = Registered {
+        parent_code: state.info.platform_id.clone(),
         platform: row.to_public(),
         mq: state.info.mq.clone(),
-        down_queue: format!("{}cascade.down.{}", state.amqp_prefix, r.code),
+        down_queue: format!("{}{down}", state.amqp_prefix),
     };
     Ok(if created {
         HttpResponse::Created().json(answer)
