@@ -70,6 +70,10 @@ pub mod routing {
     }
     /// Bound by every gateway's delivery queue: one publish reaches every node.
     pub const GATEWAY_DELIVER_ALL: &str = "deliver.all";
+    /// A peer platform's link status changed.
+    pub fn cascade_status(code: &str) -> String {
+        format!("system.notification.cascade.{code}")
+    }
     /// Notifications about events (push-worker sends them to their owners).
     pub const EVENT_NOTIFICATION: &str = "system.notification.event";
     /// A member's read cursor moved (push-worker tells the other members and devices).
@@ -93,6 +97,7 @@ pub mod kind {
     pub const EVENT_REPORTED: &str = "system.event_reported";
     pub const CONVERSATION_UPDATED: &str = "system.conversation_updated";
     pub const NOTIFICATIONS_CREATED: &str = "system.notifications_created";
+    pub const CASCADE_STATUS_CHANGED: &str = "system.cascade_status_changed";
 }
 
 /// The current envelope version.

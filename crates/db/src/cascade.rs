@@ -181,21 +181,35 @@ pub async fn delete(conn: &mut AsyncMysqlConnection, id: i64) -> Result<bool, Db
     Ok(diesel::delete(p::table.find(id)).execute(conn).await? > 0)
 }
 
-/// Children that missed their heartbeats since `cutoff` go `offline`; returns how many.
+/// Children that missed their heartbeats since `cutoff` go `offline`; returns them.
 pub async fn mark_stale_offline(
     conn: &mut AsyncMysqlConnection,
     cutoff: NaiveDateTime,
-) -> Result<usize, DbError> {
-    Ok(diesel::update(
-        p::table
-            .filter(p::relation.eq("child"))
-            .filter(p::status.eq("online"))
-            .filter(p::last_heartbeat_at.lt(cutoff)),
-    )
-    .set((
-        p::status.eq("offline"),
-        p::updated_at.eq(Utc::now().naive_utc()),
-    ))
-    .execute(conn)
-    .await?)
+) -> Result<Vec<PlatformRow>, DbError> {
+    let stale: Vec<PlatformRow> = p::table
+        .filter(p::relation.eq("child"))
+        .filter(p::status.eq("online"))
+        .filter(p::last_heartbeat_at.lt(cutoff))
+        .select(PlatformRow::as_select())
+        .load(conn)
+        .await?;
+    let mut changed = Vec::new();
+    for row in stale {
+        let n = diesel::update(
+            p::table
+                .find(row.id)
+                .filter(p::status.eq("online"))
+                .filter(p::last_heartbeat_at.lt(cutoff)),
+        )
+        .set((
+            p::status.eq("offline"),
+            p::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+        .await?;
+        if n == 1 {
+            changed.push(row);
+        }
+    }
+    Ok(changed)
 }

@@ -54,6 +54,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     }
     tasks.push(tokio::spawn(watch_children(
         pool.clone(),
+        bus.clone(),
+        settings.common.platform_code.clone(),
         heartbeat,
         shutdown.signal(),
     )));
@@ -100,9 +102,31 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     )?)
 }
 
-/// Marks children that missed three heartbeats `offline`.
+/// Publishes a peer's new link status on `system.notification.cascade.<code>` (for
+/// operators' dashboards and alerting; best effort: the registry row is the record).
+pub(crate) async fn status_changed(bus: &bus::Bus, origin: &str, code: &str, status: &str) {
+    use common_proto::bus::{Envelope, kind, routing};
+    let envelope = Envelope::new(
+        ulid::Ulid::generate().to_string(),
+        kind::CASCADE_STATUS_CHANGED,
+        origin,
+        serde_json::json!({"code": code, "status": status}),
+    );
+    match bus::Outgoing::envelope(routing::cascade_status(code), &envelope, None) {
+        Ok(out) => {
+            if let Err(e) = bus.publish(&out).await {
+                tracing::warn!(error = %e, code, status, "link status change not published");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "could not serialise a status change"),
+    }
+}
+
+/// Marks children that missed three heartbeats `offline` and says so on the bus.
 async fn watch_children(
     pool: db::Pool,
+    bus: bus::Bus,
+    origin: String,
     heartbeat: std::time::Duration,
     mut shutdown: kit::lifecycle::ShutdownSignal,
 ) {
@@ -115,8 +139,12 @@ async fn watch_children(
             - chrono::Duration::from_std(heartbeat * 3).unwrap_or_default();
         match db::pool::conn(&pool).await {
             Ok(mut conn) => match db::cascade::mark_stale_offline(&mut conn, cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::warn!(children = n, "children missed three heartbeats: offline"),
+                Ok(gone) => {
+                    for child in gone {
+                        tracing::warn!(code = %child.code, "child missed three heartbeats: offline");
+                        status_changed(&bus, &origin, &child.code, "offline").await;
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "could not check children's heartbeats"),
             },
             Err(e) => tracing::warn!(error = %e, "could not check children's heartbeats"),

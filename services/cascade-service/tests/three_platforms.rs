@@ -161,6 +161,11 @@ async fn event(p: &Platform, event_type: &str) -> String {
 
 /// Waits until `parent` lists `child` as an online child.
 async fn registered(parent: &Platform, child: &Platform) {
+    link_status(parent, child, "online").await
+}
+
+/// Waits until `parent`'s registry shows `child` with `status`.
+async fn link_status(parent: &Platform, child: &Platform, status: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let pool = db::pool::pool(&db::DbSettings {
@@ -170,7 +175,7 @@ async fn registered(parent: &Platform, child: &Platform) {
         .expect("pool");
         let mut conn = db::pool::conn(&pool).await.expect("conn");
         if let Ok(Some(row)) = db::cascade::by_code(&mut conn, &child.code).await
-            && row.status == "online"
+            && row.status == status
         {
             return;
         }
@@ -261,6 +266,8 @@ async fn broadcasts_down_events_up_once_through_cuts_and_cycles() {
     for id in &during {
         assert_eq!(count(&bot, "broadcasts", id).await, 0, "the link is cut");
     }
+    // Three missed heartbeats (1 s each here): the parent marks it offline.
+    link_status(&mid, &bot, "offline").await;
     start_cascade(&mut bot, Some(&mid)).await;
     for id in &during {
         assert_eq!(

@@ -59,6 +59,9 @@ pub async fn register(
     }
     let presented = sha256_hex(token);
     let mut conn = db::pool::conn(&state.pool).await?;
+    let was_online = db::cascade::by_code(&mut conn, &r.code)
+        .await?
+        .is_some_and(|p| p.status == "online");
     let (id, created) = match db::cascade::by_code(&mut conn, &r.code).await? {
         Some(existing) if existing.relation != "child" => {
             return Err(ApiError::conflict(
@@ -111,6 +114,9 @@ pub async fn register(
     let row = db::cascade::by_id(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::internal("registered platform vanished"))?;
+    if !was_online {
+        crate::status_changed(&state.bus, &state.info.platform_id, &r.code, "online").await;
+    }
     // The child's down queue exists from its registration on: broadcasts wait there for
     // it, however long its link is down.
     let down = crate::link::down_queue(&r.code);
