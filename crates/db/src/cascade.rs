@@ -213,3 +213,78 @@ pub async fn mark_stale_offline(
     }
     Ok(changed)
 }
+
+/// A replay job (`POST /cascade/platforms/{id}/sync`).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = crate::schema::cascade_sync_jobs, check_for_backend(diesel::mysql::Mysql))]
+pub struct SyncJobRow {
+    pub id: String,
+    pub platform_id: i64,
+    pub kind: String,
+    pub since: NaiveDateTime,
+    pub status: String,
+    pub total: i64,
+    pub done: i64,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub async fn create_job(
+    conn: &mut AsyncMysqlConnection,
+    id: &str,
+    platform: i64,
+    kind: &str,
+    since: NaiveDateTime,
+) -> Result<(), DbError> {
+    use crate::schema::cascade_sync_jobs as j;
+    diesel::insert_into(j::table)
+        .values((
+            j::id.eq(id),
+            j::platform_id.eq(platform),
+            j::kind.eq(kind),
+            j::since.eq(since),
+            j::status.eq("queued"),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a job's progress (`status`, totals, last error).
+pub async fn update_job(
+    conn: &mut AsyncMysqlConnection,
+    id: &str,
+    status: &str,
+    total: i64,
+    done: i64,
+    error: Option<&str>,
+) -> Result<(), DbError> {
+    use crate::schema::cascade_sync_jobs as j;
+    diesel::update(j::table.find(id))
+        .set((
+            j::status.eq(status),
+            j::total.eq(total),
+            j::done.eq(done),
+            j::last_error.eq(error),
+            j::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn job(
+    conn: &mut AsyncMysqlConnection,
+    platform: i64,
+    id: &str,
+) -> Result<Option<SyncJobRow>, DbError> {
+    use crate::schema::cascade_sync_jobs as j;
+    Ok(j::table
+        .find(id)
+        .filter(j::platform_id.eq(platform))
+        .select(SyncJobRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

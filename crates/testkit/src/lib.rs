@@ -359,3 +359,18 @@ pub async fn count_rows(db_url: &str, from: &str) -> i64 {
         .expect("count")
         .n
 }
+
+/// Runs one SQL statement on the database at `db_url` (to stage a test's situation).
+pub async fn exec_sql(db_url: &str, sql: &str) -> usize {
+    use diesel_async::RunQueryDsl;
+    let pool = db::pool::pool(&db::DbSettings {
+        url: db_url.to_owned(),
+        pool_size: 1,
+    })
+    .expect("pool");
+    let mut conn = db::pool::conn(&pool).await.expect("connection");
+    diesel::sql_query(sql)
+        .execute(&mut conn)
+        .await
+        .expect("statement")
+}

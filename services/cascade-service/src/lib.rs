@@ -8,6 +8,7 @@ mod openapi;
 mod routes;
 pub mod settings;
 mod state;
+mod sync;
 
 use actix_web::web;
 use common_proto::rest::{MqInfo, PlatformInfo, SipInfo};
@@ -33,11 +34,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let heartbeat = std::time::Duration::from_secs(settings.parent.heartbeat_secs.max(1));
     if !settings.parent.parent_url.is_empty() {
         // Events wait here for the parent, however long it is unreachable.
-        bus.add_queue(link::single_active(
-            &settings.bus,
-            link::UP_QUEUE.to_owned(),
-            common_proto::bus::routing::SYSTEM_EVENT,
-        ));
+        bus.add_queue(link::up_queue_spec(&settings.bus));
         let me = common_proto::rest::RegisterPlatform {
             code: settings.common.platform_code.clone(),
             name: id.platform_name.clone(),

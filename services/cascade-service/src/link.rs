@@ -33,14 +33,43 @@ pub fn down_queue(child_code: &str) -> String {
     format!("cascade.down.{child_code}")
 }
 
+/// Routing key of a replay to one child (`sync.rs`): only its down queue binds it.
+pub fn sync_down_key(child_code: &str) -> String {
+    format!("cascade.sync.{child_code}")
+}
+
+/// Routing key of a replay of events to the parent: only `cascade.up` binds it.
+pub const SYNC_UP_KEY: &str = "cascade.sync.up";
+
+/// A child's down queue on the parent's broker: broadcasts and replays to that child.
+pub fn down_queue_spec(bus_settings: &BusSettings, child_code: &str) -> ExtraQueue {
+    single_active(
+        bus_settings,
+        down_queue(child_code),
+        &[
+            routing::SYSTEM_BROADCAST.to_owned(),
+            sync_down_key(child_code),
+        ],
+    )
+}
+
+/// This platform's up queue: events and replays of events to the parent.
+pub fn up_queue_spec(bus_settings: &BusSettings) -> ExtraQueue {
+    single_active(
+        bus_settings,
+        UP_QUEUE.to_owned(),
+        &[routing::SYSTEM_EVENT.to_owned(), SYNC_UP_KEY.to_owned()],
+    )
+}
+
 /// A queue one consumer at a time reads (the others stand by).
-pub fn single_active(bus_settings: &BusSettings, name: String, key: &str) -> ExtraQueue {
+fn single_active(bus_settings: &BusSettings, name: String, keys: &[String]) -> ExtraQueue {
     let mut args: FieldTable = bus::Topology::new(bus_settings).work_queue_args();
     args.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
     ExtraQueue {
         name,
         args,
-        bindings: vec![key.to_owned()],
+        bindings: keys.to_vec(),
     }
 }
 
@@ -142,11 +171,7 @@ pub async fn run(
         .strip_prefix(&parent_prefix)
         .unwrap_or(&registered.down_queue)
         .to_owned();
-    parent_bus.add_queue(single_active(
-        &parent_settings,
-        down_name.clone(),
-        routing::SYSTEM_BROADCAST,
-    ));
+    parent_bus.add_queue(down_queue_spec(&parent_settings, &me.code));
     let down = Arc::new(Forward {
         to: own.clone(),
         target_code: me.code.clone(),

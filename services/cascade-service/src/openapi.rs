@@ -12,9 +12,9 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(info, list, create, get, update, delete, register),
+    paths(info, list, create, get, update, delete, register, start, progress),
     components(schemas(PlatformInfo, MqInfo, SipInfo, Platform, CreatePlatform, UpdatePlatform,
-        RegisterPlatform, Registered, ErrorBody, ErrorDetail, ErrorCode)),
+        RegisterPlatform, Registered, SyncRequest, common_proto::rest::Accepted, ErrorBody, ErrorDetail, ErrorCode)),
     tags((name = "cascade", description = "This platform's identity and its upper and lower platforms"))
 )]
 struct ApiDoc;

@@ -3,12 +3,14 @@
 mod info;
 mod platforms;
 mod register;
+mod sync;
 
 use actix_web::{HttpResponse, web};
 
 pub use info::__path_info;
 pub use platforms::{__path_create, __path_delete, __path_get, __path_list, __path_update};
 pub use register::__path_register;
+pub use sync::{__path_progress, __path_start, SyncRequest};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi))
@@ -33,6 +35,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/cascade/platforms/{id}",
             web::delete().to(platforms::delete),
+        )
+        .route(
+            "/api/v1/cascade/platforms/{id}/sync",
+            web::post().to(sync::start),
+        )
+        .route(
+            "/api/v1/cascade/platforms/{id}/sync/{job}",
+            web::get().to(sync::progress),
         );
 }
 

@@ -122,11 +122,7 @@ pub async fn register(
     let down = crate::link::down_queue(&r.code);
     state
         .bus
-        .declare_queue_now(crate::link::single_active(
-            state.bus.settings(),
-            down.clone(),
-            common_proto::bus::routing::SYSTEM_BROADCAST,
-        ))
+        .declare_queue_now(crate::link::down_queue_spec(state.bus.settings(), &r.code))
         .await
         .map_err(ApiError::unavailable)?;
     let answer = Registered {
