@@ -89,13 +89,13 @@ impl Stats {
     }
 }
 
-fn ws_url(gateway: &str) -> String {
+pub(crate) fn ws_url(gateway: &str) -> String {
     gateway
         .replacen("http://", "ws://", 1)
         .replacen("https://", "wss://", 1)
 }
 
-async fn post(
+pub(crate) async fn post(
     http: &reqwest::Client,
     url: String,
     token: Option<&str>,

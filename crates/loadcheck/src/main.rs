@@ -18,6 +18,7 @@ mod baseline;
 mod check;
 mod client;
 mod report;
+mod system;
 
 use clap::Parser;
 
@@ -30,7 +31,9 @@ pub struct Args {
     /// The gateway's base URL.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub gateway: String,
-    /// `direct` (pairs of users in 1:1 conversations) or `group` (one group of everyone).
+    /// `direct` (pairs of users in 1:1 conversations), `group` (one group of everyone),
+    /// `broadcast` (one admin broadcast to --connections clients) or `events` (an event
+    /// storm at --rate for --duration).
     #[arg(long, default_value = "direct")]
     pub mode: String,
     /// Users to drive.
@@ -61,6 +64,12 @@ pub struct Args {
     /// them for --duration seconds answering pings, report how many stayed open, and exit.
     #[arg(long, default_value_t = 0)]
     pub idle_connections: usize,
+    /// Broadcast mode: WebSocket clients to reach (spread over --users users).
+    #[arg(long, default_value_t = 1000)]
+    pub connections: usize,
+    /// An admin's access token (broadcast and events modes).
+    #[arg(long, default_value = "")]
+    pub admin_token: String,
     /// Username prefix (default: a fresh one per run).
     #[arg(long, default_value = "")]
     pub user_prefix: String,
@@ -76,8 +85,8 @@ async fn main() -> anyhow::Result<()> {
 /// The whole run; `Ok(true)` when every invariant held.
 pub async fn run(args: Args) -> anyhow::Result<bool> {
     anyhow::ensure!(
-        args.mode == "direct" || args.mode == "group",
-        "--mode is direct or group"
+        ["direct", "group", "broadcast", "events"].contains(&args.mode.as_str()),
+        "--mode is direct, group, broadcast or events"
     );
     anyhow::ensure!(args.users >= 2, "--users must be at least 2");
     anyhow::ensure!(
@@ -86,6 +95,12 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     );
     if args.idle_connections > 0 {
         return client::hold_idle(&args).await;
+    }
+    if args.mode == "broadcast" {
+        return system::broadcast_reach(&args).await;
+    }
+    if args.mode == "events" {
+        return system::event_storm(&args).await;
     }
     let world = client::setup(&args).await?;
     let stats = client::drive(&args, &world).await?;
