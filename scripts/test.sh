@@ -22,7 +22,10 @@ for db in $(mysql_cmd -N -e "SHOW DATABASES LIKE 'instant\\_t\\_%'" 2>/dev/null)
   mysql_cmd -e "DROP DATABASE \`$db\`" >/dev/null 2>&1 || true
 done
 if command -v rabbitmqctl >/dev/null; then
-  rabbitmqctl list_queues -q name 2>/dev/null | grep -E '^(t[0-9a-z]{26}|e2e|fault|loadcheck|benchfiles|sysbench|city)\.' | while read -r q; do
+  # `|| true`: no leftovers means grep finds nothing, which must not end the run (pipefail).
+  leftovers=$(rabbitmqctl list_queues -q name 2>/dev/null \
+    | grep -E '^(t[0-9a-z]{26}|e2e|fault|loadcheck|benchfiles|sysbench|city)\.' || true)
+  for q in $leftovers; do
     rabbitmqctl delete_queue "$q" </dev/null >/dev/null 2>&1 || true
   done
 fi
