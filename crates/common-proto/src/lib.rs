@@ -15,3 +15,10 @@ pub mod ws;
 pub type UserId = i64;
 /// A conversation's id.
 pub type ConversationId = i64;
+
+/// Whether `id` has the shape of the platform's string ids (messages, files,
+/// notifications, broadcasts, events: 26 ASCII letters and digits, ULIDs). Checked before
+/// any lookup, so a malformed id is refused without touching the database.
+pub fn is_id(id: &str) -> bool {
+    id.len() == 26 && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}

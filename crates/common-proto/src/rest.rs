@@ -246,6 +246,15 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// The `next_before` cursor of a page: the last item's id when the page is full.
+pub fn next_before<T>(items: &[T], limit: i64, id: impl Fn(&T) -> &str) -> Option<String> {
+    if items.len() as i64 == limit {
+        items.last().map(|last| id(last).to_owned())
+    } else {
+        None
+    }
+}
+
 /// `POST /groups/{id}/members`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

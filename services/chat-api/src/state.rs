@@ -1,4 +1,9 @@
-//! Handler state.
+//! Handler state, and the one way chat-api puts envelopes on the bus.
+
+use actix_web::HttpRequest;
+use common_proto::bus::Envelope;
+use kit::{ApiError, ApiResult, http::RequestId};
+use serde::Serialize;
 
 /// Shared by every handler.
 pub(crate) struct State {
@@ -8,4 +13,35 @@ pub(crate) struct State {
     pub origin: String,
     /// `INSTANT_GROUP_MAX_MEMBERS`.
     pub group_max_members: usize,
+}
+
+impl State {
+    /// `data` as an envelope from this platform (`id` is the envelope id consumers
+    /// deduplicate on), carrying the request's id for tracing across the bus.
+    pub fn outgoing<T: Serialize>(
+        &self,
+        req: &HttpRequest,
+        routing_key: impl Into<String>,
+        kind: &str,
+        id: String,
+        data: T,
+    ) -> ApiResult<bus::Outgoing> {
+        let envelope = Envelope::new(id, kind, self.origin.clone(), data);
+        bus::Outgoing::envelope(routing_key, &envelope, RequestId::of(req))
+            .map_err(ApiError::internal)
+    }
+
+    /// For news about state that is durable already (read cursors, notifications, group
+    /// changes): a failed publish is logged and counted, never reported as a failed request
+    /// (clients catch up on reconnect).
+    pub async fn publish_best_effort(&self, out: ApiResult<bus::Outgoing>, what: &str) {
+        let result = match out {
+            Ok(out) => self.bus.publish(&out).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = result {
+            metrics::counter!("chat_best_effort_publish_failures_total").increment(1);
+            tracing::warn!(error = %e, what, "stored, but not published");
+        }
+    }
 }

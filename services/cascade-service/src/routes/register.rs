@@ -59,10 +59,9 @@ pub async fn register(
     }
     let presented = sha256_hex(token);
     let mut conn = db::pool::conn(&state.pool).await?;
-    let was_online = db::cascade::by_code(&mut conn, &r.code)
-        .await?
-        .is_some_and(|p| p.status == "online");
-    let (id, created) = match db::cascade::by_code(&mut conn, &r.code).await? {
+    let existing = db::cascade::by_code(&mut conn, &r.code).await?;
+    let was_online = existing.as_ref().is_some_and(|p| p.status == "online");
+    let (id, created) = match existing {
         Some(existing) if existing.relation != "child" => {
             return Err(ApiError::conflict(
                 ErrorCode::Conflict,

@@ -8,11 +8,11 @@ use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use common_proto::{
-    bus::{Envelope, kind, routing},
+    bus::{kind, routing},
     error::ErrorBody,
-    rest::{Accepted, Broadcast, CreateBroadcast, Page, limits},
+    rest::{Accepted, Broadcast, CreateBroadcast, Page, limits, next_before},
 };
-use kit::{ApiError, ApiResult, auth::AuthUser, http::RequestId};
+use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
 
 fn text(field: &str, value: &str, max: usize) -> ApiResult<()> {
@@ -49,14 +49,13 @@ pub async fn create(
         origin: state.origin.clone(),
         created_at: Utc::now(),
     };
-    let envelope = Envelope::new(
-        broadcast.id.clone(),
+    let out = state.outgoing(
+        &req,
+        routing::SYSTEM_BROADCAST,
         kind::BROADCAST_SENT,
-        state.origin.clone(),
+        broadcast.id.clone(),
         &broadcast,
-    );
-    let out = bus::Outgoing::envelope(routing::SYSTEM_BROADCAST, &envelope, RequestId::of(&req))
-        .map_err(ApiError::internal)?;
+    )?;
     state.bus.publish(&out).await?;
     metrics::counter!("broadcasts_sent_total").increment(1);
     Ok(HttpResponse::Accepted().json(Accepted { id: broadcast.id }))
@@ -69,10 +68,6 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     /// `next_before` of the previous page.
     pub before: Option<String>,
-}
-
-pub(crate) fn valid_id(id: &str) -> bool {
-    id.len() == 26 && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Every broadcast, newest first.
@@ -88,14 +83,12 @@ pub async fn list(
     if !(1..=limits::MAX_LIST_PAGE).contains(&limit) {
         return Err(ApiError::validation("limit", "must be 1 to 100"));
     }
-    if q.before.as_deref().is_some_and(|b| !valid_id(b)) {
+    if q.before.as_deref().is_some_and(|b| !common_proto::is_id(b)) {
         return Err(ApiError::validation("before", "is not a broadcast id"));
     }
     let mut conn = db::pool::conn(&state.pool).await?;
     let rows = db::broadcasts::list(&mut conn, None, q.before.as_deref(), limit).await?;
-    let next_before = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.clone()))
-        .flatten();
+    let next_before = next_before(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|r| r.to_public()).collect::<Vec<_>>(),
         next_before,

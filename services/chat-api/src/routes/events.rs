@@ -6,11 +6,11 @@ use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use common_proto::{
-    bus::{Envelope, kind, routing},
+    bus::{kind, routing},
     error::{ErrorBody, ErrorCode},
-    rest::{Accepted, Event, Page, ReportEvent, limits},
+    rest::{Accepted, Event, Page, ReportEvent, limits, next_before},
 };
-use kit::{ApiError, ApiResult, auth::AuthUser, http::RequestId};
+use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
 
 pub const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
@@ -73,14 +73,13 @@ pub async fn report(
         origin: state.origin.clone(),
         occurred_at: Utc::now(),
     };
-    let envelope = Envelope::new(
-        event.id.clone(),
+    let out = state.outgoing(
+        &req,
+        routing::SYSTEM_EVENT,
         kind::EVENT_REPORTED,
-        state.origin.clone(),
+        event.id.clone(),
         &event,
-    );
-    let out = bus::Outgoing::envelope(routing::SYSTEM_EVENT, &envelope, RequestId::of(&req))
-        .map_err(ApiError::internal)?;
+    )?;
     state.bus.publish(&out).await?;
     Ok(HttpResponse::Accepted().json(Accepted { id: event.id }))
 }
@@ -139,10 +138,7 @@ pub async fn list(
             "must be info, warning or critical",
         ));
     }
-    if q.before
-        .as_deref()
-        .is_some_and(|b| !super::broadcasts::valid_id(b))
-    {
+    if q.before.as_deref().is_some_and(|b| !common_proto::is_id(b)) {
         return Err(ApiError::validation("before", "is not an event id"));
     }
     let reporter = if me.is_admin() {
@@ -165,9 +161,7 @@ pub async fn list(
     };
     let mut conn = db::pool::conn(&state.pool).await?;
     let rows = db::events::list(&mut conn, &filter, limit).await?;
-    let next_before = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id.clone()))
-        .flatten();
+    let next_before = next_before(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|r| r.to_public()).collect::<Vec<_>>(),
         next_before,

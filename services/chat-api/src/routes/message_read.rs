@@ -1,11 +1,11 @@
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
-    bus::{Envelope, ReadMoved, kind, routing},
+    bus::{ReadMoved, kind, routing},
     error::ErrorBody,
     rest::MarkRead,
 };
-use kit::{ApiError, ApiResult, auth::AuthUser, http::RequestId};
+use kit::{ApiError, ApiResult, auth::AuthUser};
 
 /// Moves the caller's read cursor forward (never back). When it moved, the other members
 /// and the caller's other devices get a `read` frame.
@@ -37,22 +37,16 @@ pub async fn mark_read(
             user_id: me.id,
             seq: cursor,
         };
-        let envelope = Envelope::new(
-            ulid::Ulid::generate().to_string(),
+        let id = ulid::Ulid::generate().to_string();
+        let out = state.outgoing(
+            &req,
+            routing::chat_read(conversation_id),
             kind::READ_MOVED,
-            state.origin.clone(),
+            id,
             data,
         );
-        let out = bus::Outgoing::envelope(
-            routing::chat_read(conversation_id),
-            &envelope,
-            RequestId::of(&req),
-        )
-        .map_err(ApiError::internal)?;
         // The cursor is durable already; a lost notification only delays other devices.
-        if let Err(e) = state.bus.publish(&out).await {
-            tracing::warn!(error = %e, "read cursor moved but the read event was not published");
-        }
+        state.publish_best_effort(out, "read cursor").await;
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,14 +2,12 @@ use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{TimeZone, Utc};
 use common_proto::{
-    bus::{
-        Envelope, HEADER_MEMBERS_VERSION, NotificationsCreated, UserNotification, kind, routing,
-    },
+    bus::{HEADER_MEMBERS_VERSION, NotificationsCreated, UserNotification, kind, routing},
     error::ErrorBody,
     rest::{Message, SendMessage, limits},
 };
 use db::messages::Taken;
-use kit::{ApiError, ApiResult, auth::AuthUser, http::RequestId};
+use kit::{ApiError, ApiResult, auth::AuthUser};
 
 /// Sends a message. Everything that could make it fail later is checked first; the seq is
 /// taken durably; the answer comes only after the broker confirmed the message. The same
@@ -99,19 +97,15 @@ pub async fn send_message(
     };
     // A repeat is published again: if the first attempt's publish failed, this one is what
     // brings the message to history; if it succeeded, consumers drop the duplicate by id.
-    let envelope = Envelope::new(
-        message.id.clone(),
-        kind::MESSAGE_SENT,
-        state.origin.clone(),
-        &message,
-    );
-    let out = bus::Outgoing::envelope(
-        routing::chat_message(message.conversation_id),
-        &envelope,
-        RequestId::of(&req),
-    )
-    .map_err(ApiError::internal)?
-    .with_header(HEADER_MEMBERS_VERSION, members_version);
+    let out = state
+        .outgoing(
+            &req,
+            routing::chat_message(message.conversation_id),
+            kind::MESSAGE_SENT,
+            message.id.clone(),
+            &message,
+        )?
+        .with_header(HEADER_MEMBERS_VERSION, members_version);
     state.bus.publish(&out).await?;
     if !notes.is_empty() {
         publish_mentions(&req, &state, message.conversation_id, &notes).await;
@@ -163,23 +157,16 @@ async fn publish_mentions(
             })
             .collect(),
     };
-    let envelope = Envelope::new(
-        ulid::Ulid::generate().to_string(),
+    let out = state.outgoing(
+        req,
+        routing::conversation_notification(conversation),
         kind::NOTIFICATIONS_CREATED,
-        state.origin.clone(),
+        ulid::Ulid::generate().to_string(),
         data,
     );
-    let result = match bus::Outgoing::envelope(
-        routing::conversation_notification(conversation),
-        &envelope,
-        RequestId::of(req),
-    ) {
-        Ok(out) => state.bus.publish(&out).await.map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "mention notifications stored but not pushed");
-    }
+    state
+        .publish_best_effort(out, "mention notifications")
+        .await;
 }
 
 /// Shape checks that need no database.
@@ -217,7 +204,7 @@ fn validate(send: &SendMessage) -> ApiResult<()> {
         }
         "file" | "image" => match &send.file_id {
             // Whether it exists and the sender may attach it is checked against MySQL.
-            Some(id) if id.len() == 26 && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {}
+            Some(id) if common_proto::is_id(id) => {}
             Some(_) => return Err(ApiError::validation("file_id", "is not a file id")),
             None => {
                 return Err(ApiError::validation(
@@ -234,7 +221,7 @@ fn validate(send: &SendMessage) -> ApiResult<()> {
         }
     }
     if let Some(reply_to) = &send.reply_to
-        && (reply_to.len() != 26 || !reply_to.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && !common_proto::is_id(reply_to)
     {
         return Err(ApiError::validation("reply_to", "is not a message id"));
     }

@@ -11,7 +11,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{TimeZone, Utc};
 use common_proto::{
     error::ErrorBody,
-    rest::{Notification, NotificationPage, UnreadCount, limits},
+    rest::{Notification, NotificationPage, UnreadCount, limits, next_before},
 };
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
@@ -28,10 +28,6 @@ pub struct ListQuery {
     pub before: Option<String>,
 }
 
-fn valid_id(id: &str) -> bool {
-    id.len() == 26 && id.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
 /// The caller's notifications, newest first.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = NotificationPage), (status = 422, body = ErrorBody)))]
@@ -46,7 +42,7 @@ pub async fn list(
         return Err(ApiError::validation("limit", "must be 1 to 100"));
     }
     if let Some(b) = &q.before
-        && !valid_id(b)
+        && !common_proto::is_id(b)
     {
         return Err(ApiError::validation("before", "is not a notification id"));
     }
@@ -73,9 +69,7 @@ pub async fn list(
     }));
     items.sort_by(|a, b| b.id.cmp(&a.id));
     items.truncate(limit as usize);
-    let next_before = (items.len() as i64 == limit)
-        .then(|| items.last().map(|r| r.id.clone()))
-        .flatten();
+    let next_before = next_before(&items, limit, |n| &n.id);
     Ok(HttpResponse::Ok().json(NotificationPage { items, next_before }))
 }
 
@@ -99,7 +93,7 @@ pub async fn read_one(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    if !valid_id(&id) {
+    if !common_proto::is_id(&id) {
         return Err(ApiError::not_found("notification"));
     }
     let mut conn = db::pool::conn(&state.pool).await?;

@@ -13,12 +13,8 @@ use kit::{ApiError, ApiResult, auth::AuthUser};
 use object_store::{GetOptions, GetRange, path::Path};
 use std::ops::Range;
 
-fn valid_id(id: &str) -> bool {
-    id.len() == 26 && id.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
 async fn readable(state: &State, me: &AuthUser, id: &str) -> ApiResult<db::files::FileRow> {
-    if !valid_id(id) {
+    if !common_proto::is_id(id) {
         return Err(ApiError::not_found("file"));
     }
     let mut conn = db::pool::conn(&state.pool).await?;

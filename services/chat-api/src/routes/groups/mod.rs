@@ -28,10 +28,10 @@ use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse};
 use common_proto::{
     ConversationId,
-    bus::{ConversationUpdated, Envelope, HEADER_MEMBERS_VERSION, UserNotification, kind, routing},
+    bus::{ConversationUpdated, HEADER_MEMBERS_VERSION, UserNotification, kind, routing},
 };
 use db::groups::{Applied, Op};
-use kit::{ApiError, ApiResult, auth::AuthUser, http::RequestId};
+use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde_json::json;
 
 /// Applies `op` and publishes its effects; the conversation as the caller now sees it
@@ -69,15 +69,8 @@ fn action(applied: &Applied) -> String {
 }
 
 async fn publish(req: &HttpRequest, state: &State, applied: &Applied) {
-    let request_id = RequestId::of(req);
     let conversation = applied.conversation.id;
     let message = applied.message.to_public();
-    let sent = Envelope::new(
-        message.id.clone(),
-        kind::MESSAGE_SENT,
-        state.origin.clone(),
-        &message,
-    );
     let updated = ConversationUpdated {
         conversation_id: conversation,
         conversation: json!({
@@ -100,33 +93,26 @@ async fn publish(req: &HttpRequest, state: &State, applied: &Applied) {
             })
             .collect(),
     };
-    let updated = Envelope::new(
-        ulid::Ulid::generate().to_string(),
+    let sent = state
+        .outgoing(
+            req,
+            routing::chat_message(conversation),
+            kind::MESSAGE_SENT,
+            message.id.clone(),
+            &message,
+        )
+        .map(|o| o.with_header(HEADER_MEMBERS_VERSION, message.seq));
+    state
+        .publish_best_effort(sent, "group change: system message")
+        .await;
+    let updated = state.outgoing(
+        req,
+        routing::conversation_notification(conversation),
         kind::CONVERSATION_UPDATED,
-        state.origin.clone(),
+        ulid::Ulid::generate().to_string(),
         updated,
     );
-    let outgoing = [
-        bus::Outgoing::envelope(
-            routing::chat_message(conversation),
-            &sent,
-            request_id.clone(),
-        )
-        .map(|o| o.with_header(HEADER_MEMBERS_VERSION, message.seq)),
-        bus::Outgoing::envelope(
-            routing::conversation_notification(conversation),
-            &updated,
-            request_id,
-        ),
-    ];
-    for out in outgoing {
-        let result = match out {
-            Ok(out) => state.bus.publish(&out).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        if let Err(e) = result {
-            metrics::counter!("chat_group_publish_failures_total").increment(1);
-            tracing::warn!(error = %e, conversation, "group change is durable but was not published");
-        }
-    }
+    state
+        .publish_best_effort(updated, "group change: conversation.updated")
+        .await;
 }

@@ -41,7 +41,7 @@ pub async fn update_group(
         ));
     }
     if let Some(Some(f)) = &avatar_file_id
-        && (f.len() != 26 || !f.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && !common_proto::is_id(f)
     {
         return Err(ApiError::validation("avatar_file_id", "is not a file id"));
     }
