@@ -82,6 +82,27 @@ bindings() {
 }
 check "contract bindings declared" bindings
 
+# The web client: served by the gateway on its own origin, then used by two people in
+# Debian's Chromium (services/gateway/web/e2e, node's test runner + playwright-core).
+header_of() { curl -fsS -o /dev/null -D - "$1" | tr -d '\r' | grep -i "^$2:" | cut -d' ' -f2-; }
+csp_strict() { [[ "$(header_of "$gw/" content-security-policy)" == "default-src 'self'; "* ]]; }
+deep_link_is_app() { curl -fsS "$gw/c/1" | grep -q '<div id="app">'; }
+asset_immutable() {
+  local asset; asset="$(curl -fsS "$gw/" | grep -o '/assets/[^"]*\.js' | head -1)"
+  [ -n "$asset" ] && [ "$(header_of "$gw$asset" cache-control)" = "public, max-age=31536000, immutable" ]
+}
+api_404_is_json() { curl -s "$gw/api/v1/nope" | jq -e '.error.code' >/dev/null; }
+check "web client at / with a strict CSP" csp_strict
+check "a deep link (/c/1) is the app" deep_link_is_app
+check "hashed assets cached immutably" asset_immutable
+check "an unknown API path stays JSON" api_404_is_json
+if [ "${INSTANT_SKIP_BROWSER:-0}" != 1 ]; then
+  command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || install_packages chromium chromium-driver
+  ensure_web_deps 20
+  log "browser tests (Chromium, two users) against $gw"
+  check "browser tests (services/gateway/web/e2e)" bash -c "cd '$WEB_DIR' && INSTANT_WEB_URL='$gw' INSTANT_WEB_ADMIN_USER='e2e_admin_$$' INSTANT_WEB_ADMIN_PASSWORD='admin password 1' npm run --silent test:browser"
+fi
+
 "$ROOT/scripts/down.sh"
 none_alive() { for s in "${SERVICES[@]}"; do ! alive "$s" || return 1; done; }
 check "down.sh stops everything" none_alive

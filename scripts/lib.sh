@@ -195,3 +195,34 @@ ensure_tools_venv() {
     || die "pip could not install ${TOOLS_PINS[*]} (is PyPI reachable?)"
   echo "${TOOLS_PINS[*]}" >"$TOOLS_VENV/.pins"
 }
+
+# The web client (services/gateway/web): Node.js and npm (Debian's packages when missing),
+# `npm ci` from the committed lockfile when it changed, then a Vite build into dist/ that
+# the gateway serves at `/`. Never a prebuilt copy in git.
+WEB_DIR="$ROOT/services/gateway/web"
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null || install_packages nodejs npm
+  local major; major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  [ "$major" -ge "${1:-18}" ] || die "Node.js ${1:-18} or newer is needed here, found $(node --version 2>/dev/null || echo none) (Debian 13 or NodeSource packages have it)"
+}
+ensure_web_deps() {
+  ensure_node "${1:-18}"
+  local stamp="$WEB_DIR/node_modules/.lock-sha"
+  local want; want="$(sha256sum "$WEB_DIR/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing the web client's packages (npm ci)"
+    (cd "$WEB_DIR" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in $WEB_DIR (is the npm registry reachable?)"
+    echo "$want" >"$stamp"
+  fi
+}
+build_web() {
+  ensure_web_deps
+  local stamp="$WEB_DIR/dist/.src-sha"
+  local want; want="$(cd "$WEB_DIR" && cat package-lock.json index.html vite.config.ts tsconfig.json $(find src public -type f | sort) | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$WEB_DIR/dist/index.html" ]; then
+    return 0
+  fi
+  log "building the web client (vue-tsc + vite build)"
+  (cd "$WEB_DIR" && npm run --silent build >&2) || die "the web client did not build (services/gateway/web)"
+  echo "$want" >"$stamp"
+}

@@ -2,11 +2,13 @@
 # The whole test suite, against the real MariaDB, Redis and RabbitMQ (started or installed
 # here when missing). `.ci/run` calls exactly this.
 #   1. formatting and clippy (-D warnings);           skip with INSTANT_SKIP_LINT=1
-#   2. the Kubernetes manifests, offline (yamllint, kubernetes-validate, CRDs, settings drift);
-#   3. every crate's tests, in parallel, each test in its own database / name prefix;
-#   4. the disruptive tests (they restart the shared broker) one at a time, alone;
-#   5. the fault test (scripts/fault.sh): loadcheck under SIGKILLs, a broker restart, FLUSHALL;
-#   6. end to end: up.sh on spare ports, the auth flow through the gateway, down.sh.
+#   2. the web client's unit and component tests (Vitest, services/gateway/web);
+#   3. the Kubernetes manifests, offline (yamllint, kubernetes-validate, CRDs, settings drift);
+#   4. every crate's tests, in parallel, each test in its own database / name prefix;
+#   5. the disruptive tests (they restart the shared broker) one at a time, alone;
+#   6. the fault test (scripts/fault.sh): loadcheck under SIGKILLs, a broker restart, FLUSHALL;
+#   7. end to end: up.sh on spare ports (it builds the web client), the flows through the
+#      gateway with curl, the browser tests in Chromium (two users), down.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -36,6 +38,10 @@ if [ "${INSTANT_SKIP_LINT:-0}" != 1 ]; then
   log "cargo clippy -D warnings"
   cargo clippy --workspace --all-targets --quiet -- -D warnings
 fi
+
+log "web client: unit and component tests (vitest)"
+ensure_web_deps 20
+(cd "$WEB_DIR" && npx --no-install vitest run)
 
 log "Kubernetes manifests, offline (scripts/k8s-check.sh)"
 "$ROOT/scripts/k8s-check.sh"

@@ -4,12 +4,14 @@
 #   INSTANT_PROFILE=release|dev   build profile (default release)
 #   INSTANT_PORT_BASE=8080        gateway port; the others follow (see scripts/lib.sh)
 #   INSTANT_RUN_DIR=.run          pid, log and key files
+# It also builds the web client (services/gateway/web) that the gateway serves at /.
 # Every INSTANT_* setting in the environment is passed to the services (README: Settings).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ensure_dependencies
 ensure_keys
+build_web
 build_binaries
 bin="$(profile_dir)"
 
@@ -22,6 +24,7 @@ export INSTANT_FILE_SERVICE_URL="${INSTANT_FILE_SERVICE_URL:-http://127.0.0.1:$(
 export INSTANT_CASCADE_SERVICE_URL="${INSTANT_CASCADE_SERVICE_URL:-http://127.0.0.1:$(port_of cascade-service)}"
 # Uploaded bytes: a directory of the checkout (git-ignored) unless set to a bucket.
 export INSTANT_STORAGE="${INSTANT_STORAGE:-$ROOT/uploads}"
+export INSTANT_WEB_DIR="${INSTANT_WEB_DIR:-$WEB_DIR/dist}"
 
 mkdir -p "$RUN_DIR"
 for svc in "${SERVICES[@]}"; do
@@ -50,6 +53,7 @@ done
 gw="http://127.0.0.1:$(port_of gateway)"
 cat <<MSG
 instant is up.
+  Web app   $gw/
   API       $gw/api/v1
   Docs      $gw/docs/
   OpenAPI   $gw/openapi.json

@@ -170,7 +170,7 @@ pub struct Conversation {
     pub name: Option<String>,
     pub announcement: Option<String>,
     pub avatar_file_id: Option<String>,
-    /// Present on `GET /conversations/{id}` and on create.
+    /// Present on `GET /conversations/{id}`, on create, and for direct chats in the list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<Member>>,
     pub last_message: Option<Message>,

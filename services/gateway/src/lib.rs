@@ -8,7 +8,8 @@
 //! - `/api/v1/realtime/ws` is the WebSocket ([`realtime`]): delivery through a per-node
 //!   queue, presence leases in Redis, typing, sends answered by `ack`, `sync`;
 //! - `/openapi.json` merges the specs every service generates from its code, and `/docs`
-//!   serves Swagger UI from vendored assets ([`docs`]).
+//!   serves Swagger UI from vendored assets ([`docs`]);
+//! - `/` serves the web client (`services/gateway/web`) on the same origin ([`web`]).
 
 pub mod docs;
 pub mod proxy;
@@ -17,6 +18,7 @@ pub mod realtime;
 pub mod routes;
 pub mod settings;
 mod startup;
+pub mod web;
 
 pub use settings::Settings;
 pub use startup::build;

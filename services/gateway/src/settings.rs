@@ -95,13 +95,22 @@ pub struct Settings {
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted load balancer).
     #[arg(long, env = "INSTANT_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
-    /// Comma-separated origins allowed by CORS (and, later, for WebSocket).
+    /// Comma-separated origins allowed by CORS and for the WebSocket, besides the gateway's
+    /// own origin (the web client it serves), which is always allowed.
     #[arg(
         long,
         env = "INSTANT_CORS_ORIGINS",
         default_value = "http://127.0.0.1:8080,http://localhost:8080"
     )]
     pub cors_origins: String,
+    /// The built web client (`services/gateway/web/dist`), served at `/`; when it has no
+    /// `index.html`, `/` says how to build it.
+    #[arg(
+        long,
+        env = "INSTANT_WEB_DIR",
+        default_value = "services/gateway/web/dist"
+    )]
+    pub web_dir: String,
 }
 
 impl Settings {

@@ -94,6 +94,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         trust_forwarded_for: settings.trust_forwarded_for,
     });
     let origins = settings.cors_origin_list();
+    let web_root = crate::web::WebRoot::find(&settings.web_dir);
+    if web_root.is_none() {
+        tracing::warn!(dir = %settings.web_dir, "web client not built: / explains how");
+    }
     let spec = ServerSpec::new(
         "gateway",
         &settings.listen,
@@ -132,6 +136,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
                         .wrap(cors)
                         .default_service(web::to(proxy::forward)),
                 );
+            // Last: the client's files match every path nothing above took.
+            match web_root.clone() {
+                Some(root) => root.register(cfg),
+                None => {
+                    cfg.route("/", web::get().to(crate::web::not_built));
+                }
+            }
         },
         shutdown,
         tasks,

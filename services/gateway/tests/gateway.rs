@@ -375,3 +375,75 @@ async fn openapi_and_docs_work_offline() {
     stack.db.drop_db().await;
     testkit::drop_amqp(&stack.amqp).await;
 }
+
+/// The web client's files: `/` and client routes get `index.html` with the CSP and
+/// `no-cache`; hashed assets are immutable; a missing asset and an unknown API path stay
+/// JSON 404s; the API keeps working beside it.
+#[tokio::test(flavor = "multi_thread")]
+async fn serves_the_web_client_with_its_headers() {
+    let dir = std::env::temp_dir().join(format!("instant-web-{}", testkit::unique()));
+    std::fs::create_dir_all(dir.join("assets")).expect("mkdir");
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><div id=\"app\"></div><script src=/assets/index-abc123.js></script>",
+    )
+    .expect("index");
+    std::fs::write(dir.join("assets/index-abc123.js"), "console.log(1)").expect("asset");
+    let web_dir = dir.to_string_lossy().into_owned();
+    let stack = spawn(&["--web-dir", &web_dir]).await;
+    let get = |path: &str| stack.client.get(stack.url(path)).send();
+
+    for path in ["/", "/c/42", "/settings/profile"] {
+        let res = get(path).await.expect("page");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let h = res.headers().clone();
+        assert_eq!(h["cache-control"], "no-cache", "{path}");
+        let csp = h["content-security-policy"].to_str().expect("csp");
+        assert!(
+            csp.starts_with("default-src 'self'") && csp.contains("connect-src 'self'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe"), "no unsafe-inline/eval: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(res.text().await.expect("body").contains("id=\"app\""));
+    }
+    let res = get("/assets/index-abc123.js").await.expect("asset");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .contains("javascript")
+    );
+    let res = get("/assets/missing-1.js").await.expect("missing");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(error_code(&body), "not_found");
+    let res = get("/api/v1/nope").await.expect("api");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("application/json")
+    );
+    // Traversal out of the directory is refused.
+    let res = get("/assets/..%2f..%2fetc%2fpasswd").await.expect("traversal");
+    assert_ne!(res.status(), StatusCode::OK);
+    let res = get("/health").await.expect("health");
+    assert_eq!(res.status(), StatusCode::OK);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Without a built client, `/` says how to build it instead of a bare 404.
+#[tokio::test(flavor = "multi_thread")]
+async fn explains_a_missing_web_client() {
+    let stack = spawn(&["--web-dir", "/nonexistent/instant-web"]).await;
+    let res = stack.client.get(stack.url("/")).send().await.expect("page");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.expect("body").contains("scripts/up.sh"));
+}

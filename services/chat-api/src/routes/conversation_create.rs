@@ -1,7 +1,8 @@
 use super::view::conversation_view;
 use crate::state::State;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
+    bus::{ConversationUpdated, kind, routing},
     error::ErrorBody,
     rest::{Conversation, CreateConversation, limits},
 };
@@ -14,6 +15,7 @@ use kit::{ApiError, ApiResult, auth::AuthUser};
     responses((status = 201, body = Conversation), (status = 200, description = "the existing direct conversation", body = Conversation),
               (status = 422, body = ErrorBody)))]
 pub async fn create_conversation(
+    req_http: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
     body: web::Json<CreateConversation>,
@@ -94,9 +96,46 @@ pub async fn create_conversation(
         .await?
         .ok_or_else(|| ApiError::internal("creator is not a member"))?;
     let view = conversation_view(&mut conn, &row, &member, true).await?;
+    if created && view.kind == "group" {
+        announce_group(&req_http, &state, &view, me.id).await;
+    }
     Ok(if created {
         HttpResponse::Created().json(view)
     } else {
         HttpResponse::Ok().json(view)
     })
+}
+
+/// Tells the initial members' sockets at once (`conversation.updated`), so a new group
+/// shows up in their lists without a reload. Best effort: the group is stored already.
+async fn announce_group(req: &HttpRequest, state: &State, view: &Conversation, actor: i64) {
+    let members: Vec<i64> = view
+        .members
+        .iter()
+        .flatten()
+        .map(|m| m.user_id)
+        .filter(|id| *id != actor)
+        .collect();
+    let updated = ConversationUpdated {
+        conversation_id: view.id,
+        conversation: serde_json::json!({
+            "id": view.id,
+            "type": view.kind,
+            "name": view.name,
+            "last_seq": view.last_seq,
+            "change": {"action": "created", "actor_id": actor, "user_ids": members},
+        }),
+        departed: Vec::new(),
+        notifications: Vec::new(),
+    };
+    let out = state.outgoing(
+        req,
+        routing::conversation_notification(view.id),
+        kind::CONVERSATION_UPDATED,
+        ulid::Ulid::generate().to_string(),
+        updated,
+    );
+    state
+        .publish_best_effort(out, "group created: conversation.updated")
+        .await;
 }

@@ -43,7 +43,9 @@ pub async fn list_conversations(
     let more = rows.len() as i64 > limit;
     let mut items = Vec::with_capacity(rows.len());
     for (row, member) in rows.iter().take(limit as usize) {
-        items.push(conversation_view(&mut conn, row, member, false).await?);
+        // Direct chats carry their two members: the client names the chat after the peer.
+        let with_members = row.kind == "direct";
+        items.push(conversation_view(&mut conn, row, member, with_members).await?);
     }
     let next_cursor = if more {
         items

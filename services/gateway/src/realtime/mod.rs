@@ -143,7 +143,11 @@ pub async fn connect(
     client: web::Data<awc::Client>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(origin) = req.headers().get("origin")
-        && !rt.origins.iter().any(|o| o.as_bytes() == origin.as_bytes())
+        && !origin_allowed(
+            origin.as_bytes(),
+            req.headers().get("host").map(|h| h.as_bytes()),
+            &rt.origins,
+        )
     {
         return Err(ApiError::forbidden("origin not allowed"));
     }
@@ -200,6 +204,21 @@ pub async fn connect(
     Ok(response)
 }
 
+/// A browser's `Origin` may open a socket when it is on the allowlist, or when it is the
+/// gateway's own origin (the web client it serves): its host equals the request's `Host`.
+/// Either way a page elsewhere cannot ride a user's session (cross-site WebSocket
+/// hijacking), since the token is not a cookie and the browser sets `Origin` itself.
+pub fn origin_allowed(origin: &[u8], host: Option<&[u8]>, allowlist: &[String]) -> bool {
+    if allowlist.iter().any(|o| o.as_bytes() == origin) {
+        return true;
+    }
+    let Some(host) = host else { return false };
+    let authority = origin
+        .strip_prefix(b"https://")
+        .or_else(|| origin.strip_prefix(b"http://"));
+    authority.is_some_and(|a| !host.is_empty() && a.eq_ignore_ascii_case(host))
+}
+
 /// Consumes this node's delivery queue into the hub.
 pub struct Deliver {
     pub hub: Arc<hub::Hub>,
@@ -252,5 +271,24 @@ pub async fn keep_presence(rt: web::Data<Realtime>, mut shutdown: ShutdownSignal
             }
             Err(e) => tracing::warn!(error = %e, "presence reaper failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_allowed;
+
+    #[test]
+    fn origins() {
+        let list = vec!["https://app.example".to_owned()];
+        let host = Some(&b"127.0.0.1:8080"[..]);
+        assert!(origin_allowed(b"https://app.example", host, &list));
+        assert!(origin_allowed(b"http://127.0.0.1:8080", host, &list));
+        assert!(origin_allowed(b"https://127.0.0.1:8080", host, &list));
+        assert!(!origin_allowed(b"http://127.0.0.1:8081", host, &list));
+        assert!(!origin_allowed(b"http://evil.example", host, &list));
+        assert!(!origin_allowed(b"null", host, &list));
+        assert!(!origin_allowed(b"http://127.0.0.1:8080", None, &list));
+        assert!(!origin_allowed(b"127.0.0.1:8080", host, &list));
     }
 }

@@ -1,0 +1,206 @@
+// Two people in two browser contexts against the real services (scripts/e2e.sh starts
+// them and sets INSTANT_WEB_URL): a direct chat with typing, live delivery, read state,
+// reload, an image, and a network cut; then a group with a mention and a kick.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { launch, loginAs, person, png, texts, unique, waitFor } from './helpers.mjs'
+
+const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts')
+mkdirSync(artifacts, { recursive: true })
+
+let browser, alice, bob
+before(async () => {
+  browser = await launch()
+  alice = await person(browser, unique('alice'))
+  bob = await person(browser, unique('bob'))
+})
+after(async () => {
+  await browser?.close()
+})
+
+async function openChatWith(me, other) {
+  await me.page.getByTestId('user-search').fill(other.username)
+  await me.page.getByTestId('user-result').first().click()
+  await me.page.getByTestId('chat-title').filter({ hasText: other.username.toUpperCase() }).waitFor()
+}
+
+/** The unread-notification badge (0 when there is none). */
+async function badge(page) {
+  const l = page.getByTestId('notif-count')
+  return (await l.count()) ? Number(await l.innerText()) : 0
+}
+
+async function say(p, text) {
+  await p.page.getByTestId('composer').fill(text)
+  await p.page.getByTestId('composer').press('Enter')
+}
+
+test('direct chat: live messages, typing, seen, reload, image, offline catch-up', async () => {
+  const a = alice.page
+  const b = bob.page
+  await openChatWith(alice, bob)
+  await say(alice, 'hello bob')
+  // Bob's list gets the new conversation live, with an unread badge and the preview.
+  const conv = b.locator('[data-role=conv-item]').filter({ hasText: alice.username.toUpperCase() })
+  await conv.getByTestId('unread').filter({ hasText: '1' }).waitFor()
+  assert.match(await conv.innerText(), /hello bob/)
+  await conv.click()
+  await b.getByTestId('message-text').filter({ hasText: 'hello bob' }).waitFor()
+
+  // Typing: Alice types, Bob sees it; nothing is sent until Enter. (The gateway passes
+  // one typing event per conversation every 2 s; the first went out with "hello bob".)
+  await new Promise((r) => setTimeout(r, 2100))
+  await a.getByTestId('composer').pressSequentially('are you ', { delay: 30 })
+  await b.getByTestId('typing').filter({ hasText: /typing/ }).waitFor()
+  await a.getByTestId('composer').pressSequentially('there?')
+  await a.getByTestId('composer').press('Shift+Enter')
+  await a.getByTestId('composer').pressSequentially('second line')
+  await a.getByTestId('composer').press('Enter')
+  await b.getByTestId('message-text').filter({ hasText: 'second line' }).waitFor()
+  assert.deepEqual(await texts(b), ['hello bob', 'are you there?\nsecond line'])
+  // Bob has it open and in view, so it is read: Alice sees "Seen".
+  await a.getByTestId('seen').waitFor()
+
+  // Bob answers; the online dot on Alice's side shows Bob online.
+  await say(bob, 'hi alice')
+  await a.getByTestId('message-text').filter({ hasText: 'hi alice' }).waitFor()
+  await waitFor(async () => (await a.getByTestId('peer-status').innerText()) === 'online', 'bob online')
+
+  // A reload keeps the session and the history.
+  await b.reload()
+  await b.getByTestId('message-text').filter({ hasText: 'hi alice' }).waitFor()
+  assert.deepEqual(await texts(b), ['hello bob', 'are you there?\nsecond line', 'hi alice'])
+
+  // An image: uploaded with progress, previewed on both sides from the real bytes.
+  await a.getByTestId('file-input').setInputFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: png(48, 32) })
+  const img = b.getByTestId('image-preview')
+  await img.waitFor()
+  await waitFor(() => img.evaluate((el) => el.complete && el.naturalWidth === 48 && el.naturalHeight === 32), 'image decoded')
+  await a.getByTestId('image-preview').waitFor()
+
+  // Bob's network goes away; Alice sends three; Bob writes one while offline (queued).
+  await bob.context.setOffline(true)
+  await b.getByTestId('net-status').filter({ hasText: /offline/i }).waitFor()
+  for (const n of [1, 2, 3]) await say(alice, `missed ${n}`)
+  await a.getByTestId('message-text').filter({ hasText: 'missed 3' }).waitFor()
+  await say(bob, 'written offline')
+  await b.getByTestId('pending').waitFor()
+  await new Promise((r) => setTimeout(r, 800))
+  assert.equal((await texts(b)).filter((t) => t.startsWith('missed')).length, 0, 'nothing arrives while offline')
+
+  await bob.context.setOffline(false)
+  await b.getByTestId('message-text').filter({ hasText: 'missed 3' }).waitFor()
+  await waitFor(async () => (await b.getByTestId('pending').count()) === 0, "bob's queued send confirmed")
+  await a.getByTestId('message-text').filter({ hasText: 'written offline' }).waitFor()
+  await new Promise((r) => setTimeout(r, 500))
+  const bobSees = await texts(b)
+  assert.deepEqual(bobSees.filter((t) => t.startsWith('missed')), ['missed 1', 'missed 2', 'missed 3'])
+  assert.equal(bobSees.filter((t) => t === 'written offline').length, 1)
+  assert.equal((await texts(a)).filter((t) => t === 'written offline').length, 1, 'the resend stays single')
+  // Seq order on screen matches history.
+  const seqs = await b.getByTestId('message').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)))
+  assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y))
+  assert.equal(new Set(seqs).size, seqs.length)
+
+  await b.screenshot({ path: join(artifacts, 'chat.png') })
+})
+
+test('group: create, add, mention with autocomplete, kick updates the kicked view at once', async () => {
+  const a = alice.page
+  const b = bob.page
+  await a.getByTestId('new-group').click()
+  await a.getByTestId('group-name').fill('Team 团队')
+  await a.getByTestId('group-member-search').fill(bob.username)
+  await a.getByTestId('user-result').first().click()
+  await a.getByTestId('create-group').click()
+  await a.getByTestId('chat-title').filter({ hasText: 'Team 团队' }).waitFor()
+
+  // Bob was added: the group shows in his list, with a notification.
+  const group = b.locator('[data-role=conv-item]').filter({ hasText: 'Team 团队' })
+  await group.waitFor()
+  const before = await badge(b)
+
+  // Mention through the autocomplete: "@" + the start of Bob's name, Enter picks.
+  await a.getByTestId('composer').pressSequentially(`ping @${bob.username.slice(0, 5)}`)
+  await a.getByTestId('mention-list').waitFor()
+  await a.getByTestId('composer').press('Enter')
+  assert.equal(await a.getByTestId('composer').inputValue(), `ping @${bob.username} `)
+  await a.getByTestId('composer').pressSequentially('look')
+  await a.getByTestId('composer').press('Enter')
+  await waitFor(async () => (await badge(b)) > before, 'mention notification')
+  await group.click()
+  await b.locator('mark.mention').filter({ hasText: '@' + bob.username }).waitFor()
+
+  // Alice's settings show the owner's controls; Bob (member) sees none of them.
+  await b.getByTestId('group-settings').click()
+  assert.equal(await b.getByTestId('kick').count(), 0)
+  assert.equal(await b.getByTestId('save-group').count(), 0)
+  await a.getByTestId('group-settings').click()
+  await a.getByTestId('member').filter({ hasText: bob.username.toUpperCase() }).getByTestId('kick').click()
+
+  // Bob's view changes at once: the group is gone and he is told.
+  await b.getByTestId('removed-notice').waitFor({ timeout: 5000 })
+  assert.equal(await group.count(), 0)
+  await a.getByTestId('system-message').filter({ hasText: /removed/ }).waitFor()
+})
+
+test('narrow screen (360 px): one pane at a time, back returns to the list', async () => {
+  const a = alice.page
+  await a.setViewportSize({ width: 360, height: 740 })
+  try {
+    await a.goto(new URL('/', a.url()).href)
+    await a.locator('[data-role=conv-item]').first().click()
+    await a.getByTestId('composer').waitFor()
+    assert.equal(await a.locator('.sidebar').isVisible(), false)
+    const width = await a.evaluate(() => document.documentElement.scrollWidth)
+    assert.ok(width <= 360, `no horizontal scroll (content is ${width} px wide)`)
+    await a.getByRole('button', { name: 'Back' }).click()
+    await a.locator('[data-role=conv-item]').first().waitFor()
+    assert.equal(await a.getByTestId('composer').count(), 0)
+  } finally {
+    await a.setViewportSize({ width: 1200, height: 800 })
+  }
+})
+
+test('admin (Chinese browser): events, cascade platforms, a broadcast everyone sees as a banner', async (t) => {
+  const user = process.env.INSTANT_WEB_ADMIN_USER
+  const password = process.env.INSTANT_WEB_ADMIN_PASSWORD
+  if (!user || !password) return t.skip('no admin account given (INSTANT_WEB_ADMIN_USER / _PASSWORD)')
+  const admin = await loginAs(browser, user, password, { locale: 'zh-CN' })
+  const p = admin.page
+  // The language comes from the browser: the UI is Chinese.
+  assert.equal(await p.getByTestId('logout').innerText(), '退出登录')
+  // A critical event reported by Alice reaches the admin's list (and notifies admins).
+  const type = `door.opened.${Date.now()}`
+  const status = await alice.page.evaluate(async (type) => {
+    const s = JSON.parse(localStorage.getItem('instant.session'))
+    const r = await fetch('/api/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.access_token}` },
+      body: JSON.stringify({ type, severity: 'critical', payload: { door: 3 } }),
+    })
+    return r.status
+  }, type)
+  assert.equal(status, 202)
+  await p.getByTestId('open-admin').click()
+  const row = p.getByTestId('events-table').locator('tr').filter({ hasText: type })
+  await waitFor(async () => {
+    if (await row.count()) return true
+    await p.getByTestId('severity').selectOption((await p.getByTestId('severity').inputValue()) ? '' : 'critical')
+    return false
+  }, 'the reported event in the admin list')
+  await p.getByTestId('tab-platforms').click()
+  await p.getByText('本平台').waitFor()
+  // A broadcast: Alice and Bob see the banner live.
+  await p.getByTestId('tab-broadcast').click()
+  await p.getByTestId('broadcast-title').fill('Maintenance 维护')
+  await p.getByTestId('broadcast-content').fill('Tonight at 22:00')
+  await p.getByTestId('broadcast-send').click()
+  for (const who of [alice.page, bob.page]) {
+    await who.getByTestId('broadcast-banner').filter({ hasText: 'Maintenance 维护' }).waitFor()
+  }
+  await admin.context.close()
+})
