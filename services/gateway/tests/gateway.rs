@@ -432,7 +432,9 @@ async fn serves_the_web_client_with_its_headers() {
             .starts_with("application/json")
     );
     // Traversal out of the directory is refused.
-    let res = get("/assets/..%2f..%2fetc%2fpasswd").await.expect("traversal");
+    let res = get("/assets/..%2f..%2fetc%2fpasswd")
+        .await
+        .expect("traversal");
     assert_ne!(res.status(), StatusCode::OK);
     let res = get("/health").await.expect("health");
     assert_eq!(res.status(), StatusCode::OK);
