@@ -5,92 +5,83 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Machine-readable error codes with their HTTP status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum ErrorCode {
-    /// The body is not valid JSON or has the wrong shape.
-    BadRequest,
-    /// A field failed validation; the message names the field.
-    ValidationFailed,
-    /// No or an invalid access token.
-    Unauthorized,
-    /// Username or password wrong (never says which).
-    InvalidCredentials,
-    /// The refresh token is unknown, expired, spent or revoked.
-    InvalidRefreshToken,
-    /// Authenticated, but not allowed.
-    Forbidden,
-    /// The thing does not exist, or the caller may not know it exists.
-    NotFound,
-    /// The username is already taken.
-    UsernameTaken,
-    /// The request conflicts with the current state.
-    Conflict,
-    /// The body is larger than the limit.
-    PayloadTooLarge,
-    /// The media type is not accepted.
-    UnsupportedMediaType,
-    /// The requested byte range lies outside the file (see `Content-Range`).
-    RangeNotSatisfiable,
-    /// Too many requests; see `Retry-After`.
-    RateLimited,
-    /// Method not allowed on this path.
-    MethodNotAllowed,
-    /// An upstream service is down or not answering.
-    UpstreamUnavailable,
-    /// An upstream service took too long.
-    UpstreamTimeout,
-    /// A dependency (database, broker, cache) is unavailable; retry later.
-    ServiceUnavailable,
-    /// A bug. Never caused by input.
-    Internal,
+/// Declares [`ErrorCode`] from one table — variant, wire name, HTTP status — so the serde
+/// name, [`ErrorCode::as_str`] and [`ErrorCode::status`] cannot drift apart.
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $wire:literal => $status:literal, )+) => {
+        /// Machine-readable error codes with their HTTP status.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* #[serde(rename = $wire)] $variant, )+
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(Self::$variant),+];
+
+            /// The HTTP status for this code.
+            pub fn status(self) -> u16 {
+                match self { $(Self::$variant => $status,)+ }
+            }
+
+            /// The snake_case name as it appears on the wire (the serde name).
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $wire,)+ }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// The HTTP status for this code.
-    pub fn status(self) -> u16 {
-        match self {
-            Self::BadRequest => 400,
-            Self::ValidationFailed => 422,
-            Self::Unauthorized | Self::InvalidCredentials | Self::InvalidRefreshToken => 401,
-            Self::Forbidden => 403,
-            Self::NotFound => 404,
-            Self::MethodNotAllowed => 405,
-            Self::UsernameTaken | Self::Conflict => 409,
-            Self::PayloadTooLarge => 413,
-            Self::UnsupportedMediaType => 415,
-            Self::RangeNotSatisfiable => 416,
-            Self::RateLimited => 429,
-            Self::Internal => 500,
-            Self::UpstreamUnavailable | Self::ServiceUnavailable => 503,
-            Self::UpstreamTimeout => 504,
-        }
-    }
+error_codes! {
+    /// The body is not valid JSON or has the wrong shape.
+    BadRequest = "bad_request" => 400,
+    /// A field failed validation; the message names the field.
+    ValidationFailed = "validation_failed" => 422,
+    /// No or an invalid access token.
+    Unauthorized = "unauthorized" => 401,
+    /// Username or password wrong (never says which).
+    InvalidCredentials = "invalid_credentials" => 401,
+    /// The refresh token is unknown, expired, spent or revoked.
+    InvalidRefreshToken = "invalid_refresh_token" => 401,
+    /// Authenticated, but not allowed.
+    Forbidden = "forbidden" => 403,
+    /// The thing does not exist, or the caller may not know it exists.
+    NotFound = "not_found" => 404,
+    /// The username is already taken.
+    UsernameTaken = "username_taken" => 409,
+    /// The request conflicts with the current state.
+    Conflict = "conflict" => 409,
+    /// The body is larger than the limit.
+    PayloadTooLarge = "payload_too_large" => 413,
+    /// The media type is not accepted.
+    UnsupportedMediaType = "unsupported_media_type" => 415,
+    /// The requested byte range lies outside the file (see `Content-Range`).
+    RangeNotSatisfiable = "range_not_satisfiable" => 416,
+    /// Too many requests; see `Retry-After`.
+    RateLimited = "rate_limited" => 429,
+    /// Method not allowed on this path.
+    MethodNotAllowed = "method_not_allowed" => 405,
+    /// An upstream service is down or not answering.
+    UpstreamUnavailable = "upstream_unavailable" => 503,
+    /// An upstream service took too long.
+    UpstreamTimeout = "upstream_timeout" => 504,
+    /// A dependency (database, broker, cache) is unavailable; retry later.
+    ServiceUnavailable = "service_unavailable" => 503,
+    /// A bug. Never caused by input.
+    Internal = "internal" => 500,
+}
 
-    /// The snake_case name as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BadRequest => "bad_request",
-            Self::ValidationFailed => "validation_failed",
-            Self::Unauthorized => "unauthorized",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::InvalidRefreshToken => "invalid_refresh_token",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::UsernameTaken => "username_taken",
-            Self::Conflict => "conflict",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::RangeNotSatisfiable => "range_not_satisfiable",
-            Self::RateLimited => "rate_limited",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::UpstreamUnavailable => "upstream_unavailable",
-            Self::UpstreamTimeout => "upstream_timeout",
-            Self::ServiceUnavailable => "service_unavailable",
-            Self::Internal => "internal",
-        }
+/// An error of a lower crate (db, bus) that knows its row in the table, so `kit` turns it
+/// into the HTTP error without that crate depending on `kit` (and its HTTP stack).
+/// `Internal` and `ServiceUnavailable` keep their cause out of the response (it is logged).
+pub trait Classified: std::fmt::Display {
+    fn error_code(&self) -> ErrorCode;
+    /// What the client may read.
+    fn public_message(&self) -> String;
+    /// The field a `validation_failed` names.
+    fn field(&self) -> Option<&str> {
+        None
     }
 }
 
@@ -140,14 +131,21 @@ mod tests {
     }
 
     #[test]
-    fn wire_names_match_serde() {
-        for code in [
-            ErrorCode::UsernameTaken,
-            ErrorCode::UpstreamUnavailable,
-            ErrorCode::RateLimited,
-        ] {
+    fn every_code_has_one_name_and_an_error_status() {
+        assert_eq!(ErrorCode::ALL.len(), 18);
+        let mut names = std::collections::HashSet::new();
+        for &code in ErrorCode::ALL {
             let wire = serde_json::to_value(code).expect("serialise");
             assert_eq!(wire, serde_json::Value::String(code.as_str().into()));
+            let back: ErrorCode = serde_json::from_value(wire).expect("parse");
+            assert_eq!(back, code);
+            assert!((400..=599).contains(&code.status()), "{code:?}");
+            assert!(names.insert(code.as_str()), "{} twice", code.as_str());
+            assert!(
+                code.as_str()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_')
+            );
         }
     }
 }

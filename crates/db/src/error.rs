@@ -1,8 +1,7 @@
 //! [`DbError`]: database failures classified by what the caller should do about them.
 
-use common_proto::error::ErrorCode;
+use common_proto::error::{Classified, ErrorCode};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use kit::ApiError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -74,13 +73,23 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for DbError {
     }
 }
 
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Unavailable(cause) => ApiError::unavailable(cause),
-            DbError::NotFound => ApiError::not_found("resource"),
-            DbError::Unique(_) => ApiError::new(ErrorCode::Conflict, "already exists"),
-            DbError::Query(cause) => ApiError::internal(cause),
+/// The HTTP meaning of a database failure (kit turns it into its error response): an
+/// outage is 503 with `Retry-After`, a missing row 404, a unique clash 409, else a bug.
+impl Classified for DbError {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::Unique(_) => ErrorCode::Conflict,
+            Self::Query(_) => ErrorCode::Internal,
+        }
+    }
+    fn public_message(&self) -> String {
+        match self {
+            Self::NotFound => "resource not found".into(),
+            Self::Unique(_) => "already exists".into(),
+            // Logged by kit, never shown.
+            Self::Unavailable(_) | Self::Query(_) => String::new(),
         }
     }
 }

@@ -12,10 +12,10 @@ use crate::{
     schema::{conversation_members as members, conversation_seqs, conversations, files},
 };
 use chrono::{NaiveDateTime, Utc};
+use common_proto::error::{Classified, ErrorCode};
 use common_proto::{ConversationId, UserId};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
-use kit::ApiError;
 use serde_json::{Value, json};
 
 pub const OWNER: &str = "owner";
@@ -56,11 +56,81 @@ pub struct Applied {
     pub departed: Vec<UserId>,
 }
 
+/// Why a group change was refused: the caller's answer (404, 403 or 422), in the error
+/// table's terms but without HTTP (chat-api's error comes from it through [`Classified`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The group or member does not exist for the caller (existence is private).
+    NotFound(&'static str),
+    Forbidden(String),
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
+}
+
+impl Refusal {
+    fn not_found(what: &'static str) -> Self {
+        Self::NotFound(what)
+    }
+    fn forbidden(why: impl Into<String>) -> Self {
+        Self::Forbidden(why.into())
+    }
+    fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound(what) => write!(f, "{what} not found"),
+            Self::Forbidden(why) => f.write_str(why),
+            Self::Invalid { field, problem } => write!(f, "{field}: {problem}"),
+        }
+    }
+}
+
+/// What [`apply`] fails with: a refusal for the caller, or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("{0}")]
+    Denied(Refusal),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl Classified for Refused {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            Self::Denied(Refusal::NotFound(_)) => ErrorCode::NotFound,
+            Self::Denied(Refusal::Forbidden(_)) => ErrorCode::Forbidden,
+            Self::Denied(Refusal::Invalid { .. }) => ErrorCode::ValidationFailed,
+            Self::Db(e) => e.error_code(),
+        }
+    }
+    fn public_message(&self) -> String {
+        match self {
+            Self::Denied(r) => r.to_string(),
+            Self::Db(e) => e.public_message(),
+        }
+    }
+    fn field(&self) -> Option<&str> {
+        match self {
+            Self::Denied(Refusal::Invalid { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum GroupError {
     Db(DbError),
     /// The answer for the client (403, 404, 422).
-    Denied(ApiError),
+    Denied(Refusal),
     /// The change changes nothing (already a member, same role): no seq is spent.
     NoChange,
 }
@@ -76,7 +146,7 @@ impl From<DbError> for GroupError {
     }
 }
 
-fn denied(e: ApiError) -> GroupError {
+fn denied(e: Refusal) -> GroupError {
     GroupError::Denied(e)
 }
 
@@ -87,7 +157,7 @@ pub async fn apply(
     actor: UserId,
     op: Op,
     max_members: usize,
-) -> Result<Option<Applied>, ApiError> {
+) -> Result<Option<Applied>, Refused> {
     let result = conn
         .transaction::<_, GroupError, _>(async |c| {
             apply_locked(c, conversation, actor, op, max_members).await
@@ -96,8 +166,8 @@ pub async fn apply(
     match result {
         Ok(applied) => Ok(Some(applied)),
         Err(GroupError::NoChange) => Ok(None),
-        Err(GroupError::Denied(e)) => Err(e),
-        Err(GroupError::Db(e)) => Err(e.into()),
+        Err(GroupError::Denied(e)) => Err(Refused::Denied(e)),
+        Err(GroupError::Db(e)) => Err(Refused::Db(e)),
     }
 }
 
@@ -123,12 +193,12 @@ async fn apply_locked(
     // Existence is private: a non-member learns nothing, whatever the id.
     let me = member(c, conversation, actor)
         .await?
-        .ok_or_else(|| denied(ApiError::not_found("group")))?;
+        .ok_or_else(|| denied(Refusal::not_found("group")))?;
     let conv = crate::conversations::by_id(c, conversation)
         .await?
-        .ok_or_else(|| denied(ApiError::not_found("group")))?;
+        .ok_or_else(|| denied(Refusal::not_found("group")))?;
     if conv.kind != "group" {
-        return Err(denied(ApiError::validation(
+        return Err(denied(Refusal::invalid(
             "conversation_id",
             "is a direct conversation, not a group",
         )));
@@ -143,13 +213,13 @@ async fn apply_locked(
     let change = match op {
         Op::Add(users) => {
             if !is_manager {
-                return Err(denied(ApiError::forbidden(
+                return Err(denied(Refusal::forbidden(
                     "only the owner and admins add members",
                 )));
             }
             let missing = crate::conversations::missing_users(c, &users).await?;
             if !missing.is_empty() {
-                return Err(denied(ApiError::validation(
+                return Err(denied(Refusal::invalid(
                     "user_ids",
                     format!("no such users: {missing:?}"),
                 )));
@@ -164,7 +234,7 @@ async fn apply_locked(
                 return Err(GroupError::NoChange);
             }
             if current.len() + new.len() > max_members {
-                return Err(denied(ApiError::validation(
+                return Err(denied(Refusal::invalid(
                     "user_ids",
                     format!("a group has at most {max_members} members"),
                 )));
@@ -230,14 +300,14 @@ async fn apply_locked(
         Op::Remove(user) => {
             let target = member(c, conversation, user)
                 .await?
-                .ok_or_else(|| denied(ApiError::not_found("member")))?;
+                .ok_or_else(|| denied(Refusal::not_found("member")))?;
             let allowed = match me.role.as_str() {
                 OWNER => true,
                 ADMIN => target.role == MEMBER,
                 _ => false,
             };
             if !allowed {
-                return Err(denied(ApiError::forbidden(
+                return Err(denied(Refusal::forbidden(
                     "you may not remove this member (admins remove members only)",
                 )));
             }
@@ -248,19 +318,19 @@ async fn apply_locked(
         }
         Op::SetRole(user, role) => {
             if !is_owner {
-                return Err(denied(ApiError::forbidden("only the owner changes roles")));
+                return Err(denied(Refusal::forbidden("only the owner changes roles")));
             }
             if role != ADMIN && role != MEMBER {
-                return Err(denied(ApiError::validation(
+                return Err(denied(Refusal::invalid(
                     "role",
                     "must be \"admin\" or \"member\"",
                 )));
             }
             let target = member(c, conversation, user)
                 .await?
-                .ok_or_else(|| denied(ApiError::not_found("member")))?;
+                .ok_or_else(|| denied(Refusal::not_found("member")))?;
             if target.role == OWNER {
-                return Err(denied(ApiError::validation(
+                return Err(denied(Refusal::invalid(
                     "user_id",
                     "the owner's role changes only by transferring ownership",
                 )));
@@ -274,7 +344,7 @@ async fn apply_locked(
         }
         Op::TransferOwner(user) => {
             if !is_owner {
-                return Err(denied(ApiError::forbidden(
+                return Err(denied(Refusal::forbidden(
                     "only the owner transfers ownership",
                 )));
             }
@@ -283,7 +353,7 @@ async fn apply_locked(
             }
             member(c, conversation, user)
                 .await?
-                .ok_or_else(|| denied(ApiError::not_found("member")))?;
+                .ok_or_else(|| denied(Refusal::not_found("member")))?;
             set_role(c, conversation, actor, ADMIN).await?;
             set_role(c, conversation, user, OWNER).await?;
             set_owner(c, conversation, Some(user)).await?;
@@ -293,7 +363,7 @@ async fn apply_locked(
         Op::Mute(user, until) => {
             let target = member(c, conversation, user)
                 .await?
-                .ok_or_else(|| denied(ApiError::not_found("member")))?;
+                .ok_or_else(|| denied(Refusal::not_found("member")))?;
             let allowed = user != actor
                 && match me.role.as_str() {
                     OWNER => true,
@@ -301,7 +371,7 @@ async fn apply_locked(
                     _ => false,
                 };
             if !allowed {
-                return Err(denied(ApiError::forbidden(
+                return Err(denied(Refusal::forbidden(
                     "you may not mute this member (admins mute members only)",
                 )));
             }
@@ -320,7 +390,7 @@ async fn apply_locked(
             avatar_file_id,
         } => {
             if !is_manager {
-                return Err(denied(ApiError::forbidden(
+                return Err(denied(Refusal::forbidden(
                     "only the owner and admins edit the group",
                 )));
             }
@@ -332,10 +402,7 @@ async fn apply_locked(
                     .await
                     .optional()?;
                 if found.is_none() {
-                    return Err(denied(ApiError::validation(
-                        "avatar_file_id",
-                        "no such file",
-                    )));
+                    return Err(denied(Refusal::invalid("avatar_file_id", "no such file")));
                 }
             }
             let mut fields = Vec::new();

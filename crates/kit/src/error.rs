@@ -2,7 +2,7 @@
 //! `{"error": {"code", "message"}}` with the status fixed by [`ErrorCode::status`].
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
-use common_proto::error::{ErrorBody, ErrorCode, ErrorDetail};
+use common_proto::error::{Classified, ErrorBody, ErrorCode, ErrorDetail};
 use std::fmt;
 
 /// A handler error that becomes a JSON error response.
@@ -109,6 +109,22 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// Every lower-crate error that knows its row in the table (database, ...) converts with
+/// `?`; the cause of an internal or unavailable one is logged, never sent.
+impl<E: Classified> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        match e.error_code() {
+            ErrorCode::Internal => Self::internal(&e),
+            ErrorCode::ServiceUnavailable => Self::unavailable(&e),
+            code => {
+                let mut err = Self::new(code, e.public_message());
+                err.field = e.field().map(str::to_owned);
+                err
+            }
+        }
+    }
+}
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
