@@ -233,6 +233,23 @@ pub async fn active_members(
         .await?)
 }
 
+/// The current members of several conversations in one query, oldest first.
+pub async fn active_members_of(
+    conn: &mut AsyncMysqlConnection,
+    conversations: &[ConversationId],
+) -> Result<Vec<MemberRow>, DbError> {
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(members::table
+        .filter(members::conversation_id.eq_any(conversations))
+        .filter(members::left_at.is_null())
+        .order(members::joined_at.asc())
+        .select(MemberRow::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// The user's current conversations, newest activity first, after the `before` cursor
 /// (activity time, id) when given.
 pub async fn list_for_user(

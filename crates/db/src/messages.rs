@@ -266,6 +266,26 @@ pub async fn by_seq(
         .optional()?)
 }
 
+/// The messages at `(conversation, seq)` pairs, in one query (a page of conversations'
+/// newest messages); pairs with no message are simply absent.
+pub async fn by_seqs(
+    conn: &mut AsyncMysqlConnection,
+    pairs: &[(ConversationId, i64)],
+) -> Result<Vec<MessageRow>, DbError> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = messages::table.into_boxed();
+    for &(conversation, seq) in pairs {
+        query = query.or_filter(
+            messages::conversation_id
+                .eq(conversation)
+                .and(messages::seq.eq(seq)),
+        );
+    }
+    Ok(query.select(MessageRow::as_select()).load(conn).await?)
+}
+
 /// Whether a message id exists in a conversation (for `reply_to`).
 pub async fn exists_in(
     conn: &mut AsyncMysqlConnection,

@@ -1,4 +1,4 @@
-use super::view::conversation_view;
+use super::view::list_views;
 use crate::state::State;
 use actix_web::{HttpResponse, web};
 use chrono::DateTime;
@@ -41,12 +41,8 @@ pub async fn list_conversations(
     let mut conn = db::pool::conn(&state.pool).await?;
     let rows = db::conversations::list_for_user(&mut conn, me.id, before, limit + 1).await?;
     let more = rows.len() as i64 > limit;
-    let mut items = Vec::with_capacity(rows.len());
-    for (row, member) in rows.iter().take(limit as usize) {
-        // Direct chats carry their two members: the client names the chat after the peer.
-        let with_members = row.kind == "direct";
-        items.push(conversation_view(&mut conn, row, member, with_members).await?);
-    }
+    let page = &rows[..rows.len().min(limit as usize)];
+    let items = list_views(&mut conn, page).await?;
     let next_cursor = if more {
         items
             .last()

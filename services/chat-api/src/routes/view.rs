@@ -1,10 +1,11 @@
 //! Building the conversation view a member sees.
 
 use chrono::{TimeZone, Utc};
-use common_proto::rest::Conversation;
+use common_proto::rest::{Conversation, Member, Message};
 use db::conversations::{ConversationRow, MemberRow};
 use diesel_async::AsyncMysqlConnection;
 use kit::ApiResult;
+use std::collections::HashMap;
 
 /// The conversation as `me` sees it: their cursor, unread count, the newest message and,
 /// when `with_members`, the current members with their roles.
@@ -32,8 +33,56 @@ pub async fn conversation_view(
     } else {
         None
     };
+    Ok(assemble(row, me, last_message, members))
+}
+
+/// A page of the caller's conversations in three queries whatever its length: the rows
+/// (given), their newest messages, and the members of the direct ones (the client names a
+/// direct chat after the peer).
+pub async fn list_views(
+    conn: &mut AsyncMysqlConnection,
+    rows: &[(ConversationRow, MemberRow)],
+) -> ApiResult<Vec<Conversation>> {
+    let pairs: Vec<(i64, i64)> = rows
+        .iter()
+        .filter(|(c, _)| c.last_seq > 0)
+        .map(|(c, _)| (c.id, c.last_seq))
+        .collect();
+    let mut last: HashMap<i64, Message> = db::messages::by_seqs(conn, &pairs)
+        .await?
+        .into_iter()
+        .map(|m| (m.conversation_id, m.to_public()))
+        .collect();
+    let direct: Vec<i64> = rows
+        .iter()
+        .filter(|(c, _)| c.kind == "direct")
+        .map(|(c, _)| c.id)
+        .collect();
+    let mut members: HashMap<i64, Vec<Member>> = HashMap::new();
+    for m in db::conversations::active_members_of(conn, &direct).await? {
+        members
+            .entry(m.conversation_id)
+            .or_default()
+            .push(m.to_public());
+    }
+    Ok(rows
+        .iter()
+        .map(|(row, me)| {
+            let listed =
+                (row.kind == "direct").then(|| members.remove(&row.id).unwrap_or_default());
+            assemble(row, me, last.remove(&row.id), listed)
+        })
+        .collect())
+}
+
+fn assemble(
+    row: &ConversationRow,
+    me: &MemberRow,
+    last_message: Option<Message>,
+    members: Option<Vec<Member>>,
+) -> Conversation {
     let created_at = Utc.from_utc_datetime(&row.created_at);
-    Ok(Conversation {
+    Conversation {
         id: row.id,
         kind: row.kind.clone(),
         name: row.name.clone(),
@@ -50,5 +99,5 @@ pub async fn conversation_view(
             .last_message_at
             .map(|t| Utc.from_utc_datetime(&t))
             .unwrap_or(created_at),
-    })
+    }
 }
