@@ -33,7 +33,7 @@ fn parse(msg: &Incoming) -> Parsed {
             Ok(m)
                 if m.seq > 0
                     && m.content.chars().count() <= limits::MAX_CONTENT_CHARS
-                    && m.id.len() == 26 =>
+                    && common_proto::is_id(&m.id) =>
             {
                 Parsed::Message(MessageRow::from_public(&m), envelope.occurred_at)
             }
@@ -42,7 +42,7 @@ fn parse(msg: &Incoming) -> Parsed {
         },
         kind::BROADCAST_SENT => match serde_json::from_value::<Broadcast>(envelope.data) {
             Ok(b)
-                if b.id.len() == 26
+                if common_proto::is_id(&b.id)
                     && b.title.chars().count() <= limits::MAX_BROADCAST_TITLE_CHARS
                     && b.content.chars().count() <= limits::MAX_BROADCAST_CONTENT_CHARS
                     && b.origin.len() <= 32 =>
@@ -54,7 +54,7 @@ fn parse(msg: &Incoming) -> Parsed {
         },
         kind::EVENT_REPORTED => match serde_json::from_value::<Event>(envelope.data) {
             Ok(e)
-                if e.id.len() == 26
+                if common_proto::is_id(&e.id)
                     && e.kind.chars().count() <= limits::MAX_EVENT_TYPE_CHARS
                     && e.severity.len() <= 16
                     && e.origin.len() <= 32 =>

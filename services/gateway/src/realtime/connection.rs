@@ -214,15 +214,8 @@ async fn handle_text(
                     ),
                 },
                 Ok(mut res) => {
-                    let body: serde_json::Value = res.json().await.unwrap_or_default();
-                    error_frame(
-                        body["error"]["code"].as_str().unwrap_or("error"),
-                        body["error"]["message"]
-                            .as_str()
-                            .unwrap_or("send failed")
-                            .to_owned(),
-                        Some(cmid),
-                    )
+                    let (code, message) = upstream_error(&mut res, "send failed").await;
+                    error_frame(&code, message, Some(cmid))
                 }
                 Err(e) => error_frame("upstream_unavailable", format!("chat-api: {e}"), Some(cmid)),
             };
@@ -272,12 +265,7 @@ async fn handle_text(
                         .await
                 }
                 Ok(mut res) => {
-                    let body: serde_json::Value = res.json().await.unwrap_or_default();
-                    let code = body["error"]["code"].as_str().unwrap_or("error").to_owned();
-                    let message = body["error"]["message"]
-                        .as_str()
-                        .unwrap_or("sync failed")
-                        .to_owned();
+                    let (code, message) = upstream_error(&mut res, "sync failed").await;
                     c.session
                         .text(error_frame(&code, message, None).to_text())
                         .await
@@ -292,6 +280,18 @@ async fn handle_text(
                 }
             }
         }
+    }
+}
+
+/// The contract's error body of a failed chat-api call, decoded once; anything else (a
+/// proxy's HTML, a cut-off body) becomes `upstream_unavailable` with `fallback`.
+async fn upstream_error<S>(res: &mut awc::ClientResponse<S>, fallback: &str) -> (String, String)
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    match res.json::<common_proto::error::ErrorBody>().await {
+        Ok(body) => (body.error.code.as_str().to_owned(), body.error.message),
+        Err(_) => ("upstream_unavailable".to_owned(), fallback.to_owned()),
     }
 }
 
