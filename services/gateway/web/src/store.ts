@@ -29,6 +29,8 @@ import type {
 export const PAGE = 50
 const TYPING_SHOWN_MS = 4000
 const TYPING_SEND_EVERY_MS = 2000
+/** Send errors that say "later", not "never": the send stays queued and is retried. */
+const RETRYABLE = new Set(['upstream_unavailable', 'upstream_timeout', 'service_unavailable', 'rate_limited'])
 
 export interface Timeline {
   messages: Message[]
@@ -545,7 +547,7 @@ export function handleFrame(f: ServerFrame): void {
       if (f.client_msg_id) {
         const p = state.pending.find((x) => x.client_msg_id === f.client_msg_id)
         if (p) {
-          if (f.code === 'upstream_unavailable' || f.code === 'rate_limited' || f.code === 'unavailable') {
+          if (RETRYABLE.has(f.code)) {
             p.state = 'queued'
             setTimeout(() => trySend(p), 2000)
           } else {
