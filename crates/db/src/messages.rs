@@ -35,7 +35,9 @@ pub enum Taken {
 /// transaction: the conversation row lock orders concurrent sends, and a repeated
 /// `client_msg_id` rolls back before consuming a seq. The sender's read cursor moves to
 /// their own message in the same commit, and each `mentioned` user gets a `mention`
-/// notification in it too (so a repeated send never notifies twice).
+/// notification in it too (so a repeated send never notifies twice), and `attach`, the
+/// file the message carries, is shared with the conversation in it as well (before anyone
+/// can see the message, the members may fetch its file).
 pub async fn take_seq(
     conn: &mut AsyncMysqlConnection,
     conversation: ConversationId,
@@ -43,6 +45,7 @@ pub async fn take_seq(
     client_msg_id: &str,
     message_id: &str,
     mentioned: &[UserId],
+    attach: Option<&str>,
 ) -> Result<Taken, DbError> {
     if let Some(existing) = receipt(conn, conversation, sender, client_msg_id).await? {
         return Ok(Taken::Repeat(existing));
@@ -89,6 +92,9 @@ pub async fn take_seq(
                 .map(|user| NotificationRow::new(*user, "mention", &payload))
                 .collect();
             crate::notifications::insert(c, &notes).await?;
+            if let Some(file) = attach {
+                crate::files::attach(c, file, conversation).await?;
+            }
             Ok((
                 Receipt {
                     message_id: message_id.to_owned(),

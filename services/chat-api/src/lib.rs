@@ -6,6 +6,7 @@
 //! with a confirm, and only then answered: once a client has a seq, the message is on its
 //! way to history exactly once. Persistence is the persistence-worker's job.
 
+mod domain;
 mod openapi;
 mod routes;
 pub mod settings;

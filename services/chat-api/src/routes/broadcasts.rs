@@ -4,29 +4,15 @@
 //! connected socket, and every user finds it in their inbox (`notifications.rs`) without a
 //! row per user.
 
-use crate::state::State;
+use crate::{domain::reports, routes::caller, state::State};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use common_proto::{
-    bus::{kind, routing},
     error::ErrorBody,
     rest::{Accepted, Broadcast, CreateBroadcast, Page, limits, next_before},
 };
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
 
-fn text(field: &str, value: &str, max: usize) -> ApiResult<()> {
-    let n = value.trim().chars().count();
-    if n == 0 || value.chars().count() > max {
-        return Err(ApiError::validation(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(())
-}
-
-/// Sends a broadcast to every user (admins only).
 #[utoipa::path(post, path = "/api/v1/broadcasts", tag = "broadcasts", security(("bearer" = [])), request_body = CreateBroadcast,
     responses((status = 202, body = Accepted), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
@@ -35,30 +21,9 @@ pub async fn create(
     me: AuthUser,
     body: web::Json<CreateBroadcast>,
 ) -> ApiResult<HttpResponse> {
-    if !me.is_admin() {
-        return Err(ApiError::forbidden("only admins send broadcasts"));
-    }
     let CreateBroadcast { title, content } = body.into_inner();
-    text("title", &title, limits::MAX_BROADCAST_TITLE_CHARS)?;
-    text("content", &content, limits::MAX_BROADCAST_CONTENT_CHARS)?;
-    let broadcast = Broadcast {
-        id: ulid::Ulid::generate().to_string(),
-        sender_id: Some(me.id),
-        title,
-        content,
-        origin: state.origin.clone(),
-        created_at: Utc::now(),
-    };
-    let out = state.outgoing(
-        &req,
-        routing::SYSTEM_BROADCAST,
-        kind::BROADCAST_SENT,
-        broadcast.id.clone(),
-        &broadcast,
-    )?;
-    state.bus.publish(&out).await?;
-    metrics::counter!("broadcasts_sent_total").increment(1);
-    Ok(HttpResponse::Accepted().json(Accepted { id: broadcast.id }))
+    let id = reports::broadcast(&state, &caller(&req, &me), title, content).await?;
+    Ok(HttpResponse::Accepted().json(Accepted { id }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -86,8 +51,7 @@ pub async fn list(
     if q.before.as_deref().is_some_and(|b| !common_proto::is_id(b)) {
         return Err(ApiError::validation("before", "is not a broadcast id"));
     }
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let rows = db::broadcasts::list(&mut conn, None, q.before.as_deref(), limit).await?;
+    let rows = reports::broadcasts(&state, q.before.as_deref(), limit).await?;
     let next_before = next_before(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|r| r.to_public()).collect::<Vec<_>>(),

@@ -1,6 +1,5 @@
-use super::view::list_views;
-use crate::state::State;
-use actix_web::{HttpResponse, web};
+use crate::{domain::conversations, routes::caller, state::State};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::DateTime;
 use common_proto::{
     error::ErrorBody,
@@ -29,6 +28,7 @@ pub struct ConversationPage {
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = ConversationPage), (status = 422, body = ErrorBody)))]
 pub async fn list_conversations(
+    req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
     query: web::Query<ListQuery>,
@@ -38,11 +38,7 @@ pub async fn list_conversations(
         return Err(ApiError::validation("limit", "must be between 1 and 100"));
     }
     let before = query.cursor.as_deref().map(parse_cursor).transpose()?;
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let rows = db::conversations::list_for_user(&mut conn, me.id, before, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    let page = &rows[..rows.len().min(limit as usize)];
-    let items = list_views(&mut conn, page).await?;
+    let (items, more) = conversations::list(&state, &caller(&req, &me), before, limit).await?;
     let next_cursor = if more {
         items
             .last()

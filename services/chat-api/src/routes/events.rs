@@ -2,31 +2,16 @@
 //! is the envelope id) and answered 202 after the broker's confirm; persistence-worker
 //! stores it once, event-worker applies the rules (a critical event notifies every admin).
 
-use crate::state::State;
+use crate::{domain::reports, routes::caller, state::State};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use common_proto::{
-    bus::{kind, routing},
-    error::{ErrorBody, ErrorCode},
+    error::ErrorBody,
     rest::{Accepted, Event, Page, ReportEvent, limits, next_before},
 };
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
 
-pub const SEVERITIES: [&str; 3] = ["info", "warning", "critical"];
-
-/// Dotted lowercase words: `camera.offline`, `disk_full`.
-fn valid_type(t: &str) -> bool {
-    !t.is_empty()
-        && t.chars().count() <= limits::MAX_EVENT_TYPE_CHARS
-        && t.split('.').all(|w| {
-            !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        })
-}
-
-/// Reports an event (any authenticated account).
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = [])), request_body = ReportEvent,
     responses((status = 202, body = Accepted), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn report(
@@ -40,48 +25,8 @@ pub async fn report(
         severity,
         payload,
     } = body.into_inner();
-    if !valid_type(&event_type) {
-        return Err(ApiError::validation(
-            "type",
-            "must be dotted lowercase words (a-z 0-9 _ -), at most 100 characters",
-        ));
-    }
-    if !SEVERITIES.contains(&severity.as_str()) {
-        return Err(ApiError::validation(
-            "severity",
-            "must be \"info\", \"warning\" or \"critical\"",
-        ));
-    }
-    let payload = match payload {
-        serde_json::Value::Null => serde_json::json!({}),
-        p @ serde_json::Value::Object(_) => p,
-        _ => return Err(ApiError::validation("payload", "must be a JSON object")),
-    };
-    if payload.to_string().len() > limits::MAX_EVENT_PAYLOAD_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            "payload: at most 16 KiB of JSON",
-        )
-        .with_field("payload"));
-    }
-    let event = Event {
-        id: ulid::Ulid::generate().to_string(),
-        kind: event_type,
-        severity,
-        payload,
-        reporter_id: Some(me.id),
-        origin: state.origin.clone(),
-        occurred_at: Utc::now(),
-    };
-    let out = state.outgoing(
-        &req,
-        routing::SYSTEM_EVENT,
-        kind::EVENT_REPORTED,
-        event.id.clone(),
-        &event,
-    )?;
-    state.bus.publish(&out).await?;
-    Ok(HttpResponse::Accepted().json(Accepted { id: event.id }))
+    let id = reports::report(&state, &caller(&req, &me), event_type, severity, payload).await?;
+    Ok(HttpResponse::Accepted().json(Accepted { id }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -117,6 +62,7 @@ fn time(field: &str, value: &Option<String>) -> ApiResult<Option<chrono::NaiveDa
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = Page<Event>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
     query: web::Query<ListQuery>,
@@ -126,12 +72,12 @@ pub async fn list(
     if !(1..=limits::MAX_LIST_PAGE).contains(&limit) {
         return Err(ApiError::validation("limit", "must be 1 to 100"));
     }
-    if q.kind.as_deref().is_some_and(|t| !valid_type(t)) {
+    if q.kind.as_deref().is_some_and(|t| !reports::valid_type(t)) {
         return Err(ApiError::validation("type", "is not an event type"));
     }
     if q.severity
         .as_deref()
-        .is_some_and(|s| !SEVERITIES.contains(&s))
+        .is_some_and(|s| !reports::SEVERITIES.contains(&s))
     {
         return Err(ApiError::validation(
             "severity",
@@ -141,26 +87,15 @@ pub async fn list(
     if q.before.as_deref().is_some_and(|b| !common_proto::is_id(b)) {
         return Err(ApiError::validation("before", "is not an event id"));
     }
-    let reporter = if me.is_admin() {
-        q.reporter
-    } else {
-        match q.reporter {
-            Some(r) if r != me.id => {
-                return Err(ApiError::forbidden("only admins see other users' events"));
-            }
-            _ => Some(me.id),
-        }
-    };
     let filter = db::events::Filter {
         kind: q.kind,
         severity: q.severity,
-        reporter,
+        reporter: q.reporter,
         since: time("since", &q.since)?,
         until: time("until", &q.until)?,
         before: q.before,
     };
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let rows = db::events::list(&mut conn, &filter, limit).await?;
+    let rows = reports::events(&state, &caller(&req, &me), filter, limit).await?;
     let next_before = next_before(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(Page {
         items: rows.iter().map(|r| r.to_public()).collect::<Vec<_>>(),

@@ -1,5 +1,5 @@
-use crate::state::State;
-use actix_web::{HttpResponse, web};
+use crate::{domain::messaging, routes::caller, state::State};
+use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
     error::ErrorBody,
     rest::{Items, Message, limits},
@@ -23,6 +23,7 @@ pub struct HistoryQuery {
 #[utoipa::path(get, path = "/api/v1/messages", tag = "messages", security(("bearer" = [])), params(HistoryQuery),
     responses((status = 200, body = Items<Message>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn history(
+    req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
     query: web::Query<HistoryQuery>,
@@ -37,33 +38,12 @@ pub async fn history(
     if query.before_seq.is_some_and(|s| s < 1) {
         return Err(ApiError::validation("before_seq", "must be positive"));
     }
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let member = db::conversations::any_member(&mut conn, query.conversation_id, me.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("conversation"))?;
-    let rows = db::messages::history(
-        &mut conn,
-        query.conversation_id,
-        query.after_seq,
-        query.before_seq,
-        member.left_seq,
+    let page = messaging::HistoryPage {
+        conversation_id: query.conversation_id,
+        after_seq: query.after_seq,
+        before_seq: query.before_seq,
         limit,
-    )
-    .await?;
-    // File and image messages carry their file's metadata (one query for the page).
-    let file_ids: Vec<String> = rows.iter().filter_map(|m| m.file_id.clone()).collect();
-    let files = db::files::by_ids(&mut conn, &file_ids).await?;
-    let items: Vec<Message> = rows
-        .iter()
-        .map(|m| {
-            let mut message = m.to_public();
-            message.file = m
-                .file_id
-                .as_ref()
-                .and_then(|id| files.iter().find(|f| &f.id == id))
-                .map(|f| Box::new(f.to_public()));
-            message
-        })
-        .collect();
+    };
+    let items = messaging::history(&state, &caller(&req, &me), page).await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }

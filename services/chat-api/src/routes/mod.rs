@@ -10,9 +10,8 @@ mod message_history;
 mod message_read;
 mod message_send;
 mod notifications;
-mod view;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 pub use broadcasts::{
     __path_create as __path_create_broadcast, __path_list as __path_list_broadcasts,
@@ -31,6 +30,15 @@ pub use message_send::__path_send_message;
 pub use notifications::{
     __path_list as __path_list_notifications, __path_read_all, __path_read_one, __path_unread_count,
 };
+
+/// The use cases' view of who is asking (and the request id they put on the bus).
+pub(crate) fn caller(req: &HttpRequest, me: &kit::auth::AuthUser) -> crate::domain::Caller {
+    crate::domain::Caller {
+        id: me.id,
+        admin: me.is_admin(),
+        request_id: kit::http::RequestId::of(req),
+    }
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi))

@@ -6,12 +6,11 @@
 //! caller's account, read or unread by the caller's one broadcast cursor. A broadcast is
 //! one row for everybody; marking one read moves the cursor to it.
 
-use crate::state::State;
-use actix_web::{HttpResponse, web};
-use chrono::{TimeZone, Utc};
+use crate::{domain::notifications, routes::caller, state::State};
+use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
     error::ErrorBody,
-    rest::{Notification, NotificationPage, UnreadCount, limits, next_before},
+    rest::{NotificationPage, UnreadCount, limits, next_before},
 };
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
@@ -32,6 +31,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = NotificationPage), (status = 422, body = ErrorBody)))]
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
     query: web::Query<ListQuery>,
@@ -46,29 +46,14 @@ pub async fn list(
     {
         return Err(ApiError::validation("before", "is not a notification id"));
     }
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let rows = db::notifications::list(&mut conn, me.id, q.unread_only, q.before.as_deref(), limit)
-        .await?;
-    let (joined, read_up_to) = db::broadcasts::window(&mut conn, me.id).await?;
-    let after = match (q.unread_only, read_up_to) {
-        (true, Some(read)) => read.max(joined),
-        _ => joined,
-    };
-    let broadcasts =
-        db::broadcasts::list(&mut conn, Some(after), q.before.as_deref(), limit).await?;
-    let mut items: Vec<Notification> = rows.iter().map(|r| r.to_public()).collect();
-    items.extend(broadcasts.iter().map(|b| Notification {
-        id: b.id.clone(),
-        kind: "broadcast".into(),
-        payload: serde_json::json!({
-            "broadcast_id": b.id, "title": b.title, "content": b.content,
-            "sender_id": b.sender_id, "origin": b.origin,
-        }),
-        read: read_up_to.is_some_and(|r| b.created_at <= r),
-        created_at: Utc.from_utc_datetime(&b.created_at),
-    }));
-    items.sort_by(|a, b| b.id.cmp(&a.id));
-    items.truncate(limit as usize);
+    let items = notifications::list(
+        &state,
+        &caller(&req, &me),
+        q.unread_only,
+        q.before.as_deref(),
+        limit,
+    )
+    .await?;
     let next_before = next_before(&items, limit, |n| &n.id);
     Ok(HttpResponse::Ok().json(NotificationPage { items, next_before }))
 }
@@ -76,18 +61,20 @@ pub async fn list(
 /// How many of the caller's notifications are unread.
 #[utoipa::path(get, path = "/api/v1/notifications/unread-count", tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = UnreadCount)))]
-pub async fn unread_count(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let count = db::notifications::unread_count(&mut conn, me.id).await?
-        + db::broadcasts::unread_count(&mut conn, me.id).await?;
+pub async fn unread_count(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: AuthUser,
+) -> ApiResult<HttpResponse> {
+    let count = notifications::unread_count(&state, &caller(&req, &me)).await?;
     Ok(HttpResponse::Ok().json(UnreadCount { count }))
 }
 
-/// Marks one of the caller's notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 204), (status = 404, description = "the caller has no such notification", body = ErrorBody)))]
 pub async fn read_one(
+    req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
     path: web::Path<String>,
@@ -96,27 +83,17 @@ pub async fn read_one(
     if !common_proto::is_id(&id) {
         return Err(ApiError::not_found("notification"));
     }
-    let mut conn = db::pool::conn(&state.pool).await?;
-    if db::notifications::mark_read(&mut conn, me.id, &id).await? {
-        return Ok(HttpResponse::NoContent().finish());
-    }
-    // A broadcast in the caller's inbox: the cursor moves to it.
-    let (joined, _) = db::broadcasts::window(&mut conn, me.id).await?;
-    match db::broadcasts::by_id(&mut conn, &id).await? {
-        Some(b) if b.created_at > joined => {
-            db::broadcasts::mark_read_up_to(&mut conn, me.id, b.created_at).await?
-        }
-        _ => return Err(ApiError::not_found("notification")),
-    }
+    notifications::read_one(&state, &caller(&req, &me), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Marks all the caller's notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications", security(("bearer" = [])),
     responses((status = 204)))]
-pub async fn read_all(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
-    let mut conn = db::pool::conn(&state.pool).await?;
-    db::notifications::mark_all_read(&mut conn, me.id).await?;
-    db::broadcasts::mark_read_up_to(&mut conn, me.id, Utc::now().naive_utc()).await?;
+pub async fn read_all(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: AuthUser,
+) -> ApiResult<HttpResponse> {
+    notifications::read_all(&state, &caller(&req, &me)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

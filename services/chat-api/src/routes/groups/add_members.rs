@@ -1,4 +1,5 @@
 use super::change;
+use crate::domain::groups::Op;
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
@@ -6,7 +7,6 @@ use common_proto::{
     error::ErrorBody,
     rest::{AddMembers, Conversation, limits},
 };
-use db::groups::Op;
 use kit::{ApiError, ApiResult, auth::AuthUser};
 
 /// Adds users to a group (owner and admins). Users already in it are skipped; the group

@@ -1,4 +1,5 @@
 use super::change;
+use crate::domain::groups::Op;
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
@@ -7,7 +8,6 @@ use common_proto::{
     error::ErrorBody,
     rest::{Conversation, MuteMember, limits},
 };
-use db::groups::Op;
 use kit::{ApiError, ApiResult, auth::AuthUser};
 
 /// Mutes a member for `seconds` (0 unmutes): owner any member or admin, admins members

@@ -1,8 +1,8 @@
 use super::change;
+use crate::domain::groups::Op;
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{ConversationId, UserId, error::ErrorBody};
-use db::groups::Op;
 use kit::{ApiResult, auth::AuthUser};
 
 /// Removes a member (owner: anyone; admin: members only), or leaves when the user is the

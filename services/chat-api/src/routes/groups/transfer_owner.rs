@@ -1,4 +1,5 @@
 use super::change;
+use crate::domain::groups::Op;
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
@@ -6,7 +7,6 @@ use common_proto::{
     error::ErrorBody,
     rest::{Conversation, TransferOwnership},
 };
-use db::groups::Op;
 use kit::{ApiResult, auth::AuthUser};
 
 /// Hands the group to another member (owner only); the old owner becomes an admin.

@@ -1,4 +1,5 @@
 use super::change;
+use crate::domain::groups::Op;
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
@@ -6,7 +7,6 @@ use common_proto::{
     error::ErrorBody,
     rest::{Conversation, UpdateGroup, limits},
 };
-use db::groups::Op;
 use kit::{ApiError, ApiResult, auth::AuthUser};
 
 /// Edits the name, announcement or avatar (owner and admins).

@@ -1,10 +1,10 @@
 //! Building the conversation view a member sees.
 
+use super::Result;
 use chrono::{TimeZone, Utc};
 use common_proto::rest::{Conversation, Member, Message};
 use db::conversations::{ConversationRow, MemberRow};
 use diesel_async::AsyncMysqlConnection;
-use kit::ApiResult;
 use std::collections::HashMap;
 
 /// The conversation as `me` sees it: their cursor, unread count, the newest message and,
@@ -14,7 +14,7 @@ pub async fn conversation_view(
     row: &ConversationRow,
     me: &MemberRow,
     with_members: bool,
-) -> ApiResult<Conversation> {
+) -> Result<Conversation> {
     let last_message = if row.last_seq > 0 {
         db::messages::by_seq(conn, row.id, row.last_seq)
             .await?
@@ -42,7 +42,7 @@ pub async fn conversation_view(
 pub async fn list_views(
     conn: &mut AsyncMysqlConnection,
     rows: &[(ConversationRow, MemberRow)],
-) -> ApiResult<Vec<Conversation>> {
+) -> Result<Vec<Conversation>> {
     let pairs: Vec<(i64, i64)> = rows
         .iter()
         .filter(|(c, _)| c.last_seq > 0)

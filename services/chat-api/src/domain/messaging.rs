@@ -1,0 +1,343 @@
+//! Messaging: send (validate → take the seq durably, with the file attached in the same
+//! transaction → publish with confirm), history, read cursors.
+
+use super::{Caller, Error, Result};
+use crate::state::State;
+use chrono::{TimeZone, Utc};
+use common_proto::{
+    ConversationId,
+    bus::{
+        HEADER_MEMBERS_VERSION, NotificationsCreated, ReadMoved, UserNotification, kind, routing,
+    },
+    rest::{Message, SendMessage, limits},
+};
+use db::messages::Taken;
+
+/// A send's outcome: the message, and whether it repeats an earlier send.
+pub struct Sent {
+    pub message: Message,
+    pub repeat: bool,
+}
+
+/// Sends a message. Everything that could make it fail later is checked first; the seq is
+/// taken durably (with the receipt, the sender's cursor, mention notifications and the
+/// file's attachment in one transaction); the answer comes only after the broker confirmed
+/// the message. The same `client_msg_id` from the same sender returns the same message.
+pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<Sent> {
+    validate(&send)?;
+    let mut conn = state.conn().await?;
+    // The membership version goes out with the message: push-worker refreshes its member
+    // cache when it is newer, so a member removed before this send never receives it.
+    let (member, members_version) =
+        db::groups::active_member_versioned(&mut conn, send.conversation_id, caller.id)
+            .await?
+            .ok_or(Error::NotFound("conversation"))?;
+    if member
+        .muted_until
+        .is_some_and(|until| until > Utc::now().naive_utc())
+    {
+        return Err(Error::forbidden("you are muted in this conversation"));
+    }
+    if let Some(reply_to) = &send.reply_to
+        && !db::messages::exists_in(&mut conn, send.conversation_id, reply_to).await?
+    {
+        return Err(Error::invalid(
+            "reply_to",
+            "no such message in this conversation",
+        ));
+    }
+    let file = match &send.file_id {
+        Some(id) => {
+            let file = db::files::attachable(&mut conn, id, caller.id)
+                .await?
+                .ok_or_else(|| Error::invalid("file_id", "no such file"))?;
+            if send.kind == "image" && !file.content_type.starts_with("image/") {
+                return Err(Error::invalid("type", "the file is not an image"));
+            }
+            Some(file)
+        }
+        None => None,
+    };
+    let names = mentions(&send.content);
+    let mentioned = if names.is_empty() {
+        Vec::new()
+    } else {
+        db::messages::mentioned_members(&mut conn, send.conversation_id, caller.id, &names).await?
+    };
+    let new_id = ulid::Ulid::generate().to_string();
+    let taken = db::messages::take_seq(
+        &mut conn,
+        send.conversation_id,
+        caller.id,
+        &send.client_msg_id,
+        &new_id,
+        &mentioned,
+        file.as_ref().map(|f| f.id.as_str()),
+    )
+    .await?;
+    drop(conn);
+    let (receipt, repeat, notes) = match taken {
+        Taken::New(r, notes) => (r, false, notes),
+        Taken::Repeat(r) => (r, true, Vec::new()),
+    };
+    let message = Message {
+        id: receipt.message_id,
+        conversation_id: send.conversation_id,
+        seq: receipt.seq,
+        sender_id: caller.id,
+        kind: send.kind,
+        content: send.content,
+        file_id: send.file_id,
+        reply_to: send.reply_to,
+        created_at: Utc.from_utc_datetime(&receipt.created_at),
+        client_msg_id: send.client_msg_id,
+        file: file.map(|f| Box::new(f.to_public())),
+    };
+    // A repeat is published again: if the first attempt's publish failed, this one is what
+    // brings the message to history; if it succeeded, consumers drop the duplicate by id.
+    let out = state
+        .outgoing(
+            caller.request_id.clone(),
+            routing::chat_message(message.conversation_id),
+            kind::MESSAGE_SENT,
+            message.id.clone(),
+            &message,
+        )?
+        .with_header(HEADER_MEMBERS_VERSION, members_version);
+    state.bus.publish(&out).await?;
+    if !notes.is_empty() {
+        publish_mentions(state, caller, message.conversation_id, &notes).await;
+    }
+    metrics::counter!("chat_messages_sent_total", "repeat" => if repeat { "true" } else { "false" }).increment(1);
+    Ok(Sent { message, repeat })
+}
+
+/// The distinct `@username` tokens of a text (usernames are `A-Za-z0-9_.-`, 3..=32), at
+/// most `MAX_MENTIONS`. A trailing `.` or `-` is punctuation, not part of the name.
+fn mentions(content: &str) -> Vec<String> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    let mut found: Vec<String> = Vec::new();
+    let mut rest = content;
+    while let Some(at) = rest.find('@') {
+        let preceded_by_word = rest[..at].chars().next_back().is_some_and(is_name);
+        let after = &rest[at + 1..];
+        let end = after.find(|c: char| !is_name(c)).unwrap_or(after.len());
+        let name = after[..end].trim_end_matches(['.', '-']);
+        if !preceded_by_word && (3..=32).contains(&name.len()) && !found.iter().any(|f| f == name) {
+            found.push(name.to_owned());
+            if found.len() == limits::MAX_MENTIONS {
+                break;
+            }
+        }
+        rest = &after[end..];
+    }
+    found
+}
+
+/// Pushes the new mention notifications live; they are durable already (a failure only
+/// delays them to the next inbox read).
+async fn publish_mentions(
+    state: &State,
+    caller: &Caller,
+    conversation: ConversationId,
+    notes: &[db::notifications::NotificationRow],
+) {
+    let data = NotificationsCreated {
+        notifications: notes
+            .iter()
+            .map(|n| UserNotification {
+                user_id: n.user_id,
+                notification: n.to_public(),
+            })
+            .collect(),
+    };
+    let out = state.outgoing(
+        caller.request_id.clone(),
+        routing::conversation_notification(conversation),
+        kind::NOTIFICATIONS_CREATED,
+        ulid::Ulid::generate().to_string(),
+        data,
+    );
+    state
+        .publish_best_effort(out, "mention notifications")
+        .await;
+}
+
+/// What a history page asks for (checked by the handler's parser).
+pub struct HistoryPage {
+    pub conversation_id: ConversationId,
+    pub after_seq: Option<i64>,
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// History, ascending by seq. Members only; a member who left reads up to their departure.
+/// File and image messages carry their file's metadata (one query for the page).
+pub async fn history(state: &State, caller: &Caller, page: HistoryPage) -> Result<Vec<Message>> {
+    let mut conn = state.conn().await?;
+    let member = db::conversations::any_member(&mut conn, page.conversation_id, caller.id)
+        .await?
+        .ok_or(Error::NotFound("conversation"))?;
+    let rows = db::messages::history(
+        &mut conn,
+        page.conversation_id,
+        page.after_seq,
+        page.before_seq,
+        member.left_seq,
+        page.limit,
+    )
+    .await?;
+    let file_ids: Vec<String> = rows.iter().filter_map(|m| m.file_id.clone()).collect();
+    let files = db::files::by_ids(&mut conn, &file_ids).await?;
+    Ok(rows
+        .iter()
+        .map(|m| {
+            let mut message = m.to_public();
+            message.file = m
+                .file_id
+                .as_ref()
+                .and_then(|id| files.iter().find(|f| &f.id == id))
+                .map(|f| Box::new(f.to_public()));
+            message
+        })
+        .collect())
+}
+
+/// Moves the caller's read cursor forward (never back). When it moved, the other members
+/// and the caller's other devices hear of it (best effort: the cursor is durable).
+pub async fn mark_read(
+    state: &State,
+    caller: &Caller,
+    conversation_id: ConversationId,
+    seq: i64,
+) -> Result<()> {
+    if seq < 0 {
+        return Err(Error::invalid("seq", "must not be negative"));
+    }
+    let mut conn = state.conn().await?;
+    db::conversations::active_member(&mut conn, conversation_id, caller.id)
+        .await?
+        .ok_or(Error::NotFound("conversation"))?;
+    let (cursor, moved) =
+        db::conversations::mark_read(&mut conn, conversation_id, caller.id, seq).await?;
+    drop(conn);
+    if moved {
+        let data = ReadMoved {
+            conversation_id,
+            user_id: caller.id,
+            seq: cursor,
+        };
+        let out = state.outgoing(
+            caller.request_id.clone(),
+            routing::chat_read(conversation_id),
+            kind::READ_MOVED,
+            ulid::Ulid::generate().to_string(),
+            data,
+        );
+        state.publish_best_effort(out, "read cursor").await;
+    }
+    Ok(())
+}
+
+/// Shape checks that need no database.
+fn validate(send: &SendMessage) -> Result<()> {
+    let id_chars = send.client_msg_id.chars().count();
+    if id_chars == 0
+        || id_chars > limits::MAX_CLIENT_MSG_ID_CHARS
+        || send.client_msg_id.chars().any(char::is_control)
+    {
+        return Err(Error::invalid(
+            "client_msg_id",
+            format!(
+                "must be 1 to {} characters without control characters",
+                limits::MAX_CLIENT_MSG_ID_CHARS
+            ),
+        ));
+    }
+    if send.content.chars().count() > limits::MAX_CONTENT_CHARS {
+        return Err(Error::invalid(
+            "content",
+            format!("must be at most {} characters", limits::MAX_CONTENT_CHARS),
+        ));
+    }
+    match send.kind.as_str() {
+        "text" => {
+            if send.content.trim().is_empty() {
+                return Err(Error::invalid("content", "a text message needs content"));
+            }
+            if send.file_id.is_some() {
+                return Err(Error::invalid("file_id", "a text message has no file"));
+            }
+        }
+        "file" | "image" => match &send.file_id {
+            // Whether it exists and the sender may attach it is checked against MySQL.
+            Some(id) if common_proto::is_id(id) => {}
+            Some(_) => return Err(Error::invalid("file_id", "is not a file id")),
+            None => {
+                return Err(Error::invalid(
+                    "file_id",
+                    "a file or image message needs a file_id",
+                ));
+            }
+        },
+        _ => {
+            return Err(Error::invalid(
+                "type",
+                "must be \"text\", \"file\" or \"image\"",
+            ));
+        }
+    }
+    if let Some(reply_to) = &send.reply_to
+        && !common_proto::is_id(reply_to)
+    {
+        return Err(Error::invalid("reply_to", "is not a message id"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(kind: &str, content: &str, cmid: &str) -> SendMessage {
+        SendMessage {
+            conversation_id: 1,
+            client_msg_id: cmid.into(),
+            kind: kind.into(),
+            content: content.into(),
+            file_id: None,
+            reply_to: None,
+        }
+    }
+
+    #[test]
+    fn mentions_are_distinct_usernames() {
+        assert_eq!(
+            mentions("hi @alice and @bob_2, @alice again; mail x@carol.com @al @dave."),
+            vec!["alice", "bob_2", "dave"]
+        );
+        assert!(mentions("no mentions @ all").is_empty());
+        let many: String = (0..80).map(|i| format!("@user{i:03} ")).collect();
+        assert_eq!(mentions(&many).len(), limits::MAX_MENTIONS);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let field = |s: SendMessage| validate(&s).err().and_then(|e| e.field_name());
+        assert_eq!(field(send("text", "hi", "a")), None);
+        assert_eq!(field(send("text", "hi", "")), Some("client_msg_id"));
+        assert_eq!(
+            field(send("text", "hi", &"x".repeat(65))),
+            Some("client_msg_id")
+        );
+        assert_eq!(
+            field(send("text", "hi", &"é".repeat(64))),
+            None,
+            "64 characters, not bytes"
+        );
+        assert_eq!(field(send("text", "   ", "a")), Some("content"));
+        assert_eq!(field(send("text", &"x".repeat(8001), "a")), Some("content"));
+        assert_eq!(field(send("text", &"字".repeat(8000), "a")), None);
+        assert_eq!(field(send("video", "hi", "a")), Some("type"));
+    }
+}

@@ -1,0 +1,126 @@
+//! chat-api's use cases, one function each, with no HTTP in them: a handler (in
+//! `routes/`) parses the request, calls one of these and maps the result to a response.
+//! Each function owns its connection, its transaction and its ordering (validate → write
+//! durably → publish), and fails with [`Error`], which names the outcome in the error
+//! table's terms; kit turns it into the HTTP error through [`Classified`].
+
+pub mod conversations;
+pub mod groups;
+pub mod messaging;
+pub mod notifications;
+pub mod reports;
+mod view;
+
+use common_proto::error::{Classified, ErrorCode};
+
+/// How a use case can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Does not exist for the caller (existence is private).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{field}: {problem}")]
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
+    #[error("{field}: {problem}")]
+    TooLarge {
+        field: &'static str,
+        problem: String,
+    },
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Refused(#[from] db::groups::Refused),
+    #[error(transparent)]
+    Publish(#[from] bus::PublishError),
+    /// Could not build an envelope (a bug).
+    #[error("envelope: {0}")]
+    Envelope(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            problem: problem.into(),
+        }
+    }
+
+    pub fn forbidden(why: impl Into<String>) -> Self {
+        Self::Forbidden(why.into())
+    }
+
+    /// The field an `Invalid` or `TooLarge` names.
+    pub fn field_name(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. } | Self::TooLarge { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl Classified for Error {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Invalid { .. } => ErrorCode::ValidationFailed,
+            Self::TooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::Db(e) => e.error_code(),
+            Self::Refused(e) => e.error_code(),
+            Self::Publish(bus::PublishError::Unavailable(_)) => ErrorCode::ServiceUnavailable,
+            Self::Publish(_) | Self::Envelope(_) => ErrorCode::Internal,
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            Self::Db(e) => e.public_message(),
+            Self::Refused(e) => e.public_message(),
+            other => other.to_string(),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            Self::Refused(e) => e.field(),
+            other => other.field_name(),
+        }
+    }
+}
+
+/// Who asks, and the request's id (it travels on the bus for tracing).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: common_proto::UserId,
+    pub admin: bool,
+    pub request_id: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_the_table() {
+        let e = Error::invalid("content", "too long");
+        assert_eq!(e.error_code(), ErrorCode::ValidationFailed);
+        assert_eq!(e.public_message(), "content: too long");
+        assert_eq!(Classified::field(&e), Some("content"));
+        assert_eq!(Error::NotFound("group").public_message(), "group not found");
+        assert_eq!(
+            Error::Publish(bus::PublishError::Unavailable("x".into())).error_code(),
+            ErrorCode::ServiceUnavailable
+        );
+        let internal = Error::Db(db::DbError::Query("secret detail".into()));
+        assert_eq!(internal.error_code(), ErrorCode::Internal);
+        let api: kit::ApiError = internal.into();
+        assert!(!api.message.contains("secret"), "{}", api.message);
+    }
+}
