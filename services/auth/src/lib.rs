@@ -4,17 +4,26 @@
 //! It is the only holder of the Ed25519 signing key; every other service verifies access
 //! tokens with the public key (`kit::auth`).
 
+mod accounts;
 pub mod admin;
 pub mod openapi;
 mod passwords;
+mod profiles;
 mod routes;
 pub mod settings;
-mod startup;
+mod state;
 mod tokens;
 mod validate;
 
+use crate::{passwords::Hasher, state::State, tokens::Signer};
+use actix_web::web;
+use kit::{
+    auth::Verifier,
+    http::ServerSpec,
+    lifecycle::{Service, Shutdown},
+    readiness::Readiness,
+};
 pub use settings::Settings;
-pub use startup::build;
 
 /// Runs the subcommand if one was given, otherwise serves until SIGTERM.
 pub async fn main(settings: Settings) -> anyhow::Result<()> {
@@ -24,4 +33,50 @@ pub async fn main(settings: Settings) -> anyhow::Result<()> {
         }
         None => build(settings).await?.run_until_terminated().await,
     }
+}
+
+/// The service: state, routes, readiness.
+pub async fn build(settings: Settings) -> anyhow::Result<Service> {
+    let private = std::fs::read(&settings.jwt_private_key_file).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read INSTANT_JWT_PRIVATE_KEY_FILE {}: {e}",
+            settings.jwt_private_key_file
+        )
+    })?;
+    let signer = Signer::from_pem(
+        &private,
+        &settings.jwt.jwt_issuer,
+        &settings.jwt.jwt_audience,
+        settings.access_token_ttl_secs,
+    )?;
+    let verifier = Verifier::from_settings(&settings.jwt)?;
+    let pool = db::pool::pool(&settings.db)?;
+    let redis = kit::redis::pool(&settings.redis)?;
+    let state = web::Data::new(State {
+        pool: pool.clone(),
+        hasher: Hasher::new(settings.password_hash_concurrency)?,
+        signer,
+        refresh_ttl_days: settings.refresh_token_ttl_days,
+        presence: kit::presence::Presence::new(
+            redis.clone(),
+            &settings.redis.prefix,
+            std::time::Duration::from_secs(20),
+        ),
+    });
+    let verifier = web::Data::new(verifier);
+    let spec = ServerSpec::new(
+        "auth",
+        &settings.listen,
+        &settings.common,
+        Readiness::new()
+            .with("mysql", db::pool::check(pool))
+            .with("redis", kit::redis::check(redis)),
+    )
+    .max_json_bytes(settings.max_json_bytes);
+    let configure = move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(state.clone())
+            .app_data(verifier.clone())
+            .configure(routes::configure);
+    };
+    Ok(Service::start(spec, configure, Shutdown::new(), vec![])?)
 }

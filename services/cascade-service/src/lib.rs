@@ -5,6 +5,7 @@
 
 mod link;
 mod openapi;
+mod registry;
 mod routes;
 pub mod settings;
 mod state;

@@ -3,6 +3,7 @@
 //! with ranges for those allowed to see the file, and the periodic cleanup of uploads
 //! nobody ever referenced (`cleanup.rs`).
 
+mod catalog;
 mod cleanup;
 mod names;
 mod openapi;

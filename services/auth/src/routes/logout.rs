@@ -1,4 +1,4 @@
-use crate::{startup::State, tokens};
+use crate::{accounts, state::State};
 use actix_web::{HttpResponse, web};
 use common_proto::rest::RefreshRequest;
 use kit::ApiResult;
@@ -12,8 +12,7 @@ pub async fn logout(
 ) -> ApiResult<HttpResponse> {
     let presented = body.into_inner().refresh_token;
     if !presented.is_empty() && presented.len() <= 128 {
-        let mut conn = db::pool::conn(&state.pool).await?;
-        db::tokens::revoke_family_of(&mut conn, &tokens::hash_refresh_token(&presented)).await?;
+        accounts::logout(&state, &presented).await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,21 +1,17 @@
-use crate::{startup::State, validate};
+use crate::{profiles, state::State, validate};
 use actix_web::{HttpResponse, web};
 use common_proto::{
     error::ErrorBody,
     rest::{UpdateProfile, User},
 };
 use db::users::ProfileChanges;
-use kit::{ApiError, ApiResult, auth::AuthUser};
+use kit::{ApiResult, auth::AuthUser};
 
 /// The caller's own account.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
 pub async fn get_me(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let user = db::users::by_id(&mut conn, me.id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-    Ok(HttpResponse::Ok().json(state.user_view(&user).await))
+    Ok(HttpResponse::Ok().json(profiles::me(&state, me.id).await?))
 }
 
 /// Updates display name, avatar or bio; absent fields are unchanged, `""` clears.
@@ -41,7 +37,5 @@ pub async fn update_me(
         }
         changes.avatar_file_id = Some(Some(file_id.clone()).filter(|f| !f.is_empty()));
     }
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let user = db::users::update_profile(&mut conn, me.id, changes).await?;
-    Ok(HttpResponse::Ok().json(user.to_public()))
+    Ok(HttpResponse::Ok().json(profiles::update(&state, me.id, changes).await?))
 }

@@ -1,4 +1,4 @@
-use crate::startup::State;
+use crate::{profiles, state::State};
 use actix_web::{HttpResponse, web};
 use common_proto::{
     error::ErrorBody,
@@ -16,12 +16,7 @@ pub async fn get_user(
     _me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let user = db::users::by_id(&mut conn, id.into_inner())
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    drop(conn);
-    Ok(HttpResponse::Ok().json(state.user_view(&user).await))
+    Ok(HttpResponse::Ok().json(profiles::get(&state, id.into_inner()).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -49,11 +44,6 @@ pub async fn search_users(
     if !(1..=50).contains(&limit) {
         return Err(ApiError::validation("limit", "must be between 1 and 50"));
     }
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let items = db::users::search(&mut conn, q, limit)
-        .await?
-        .iter()
-        .map(|u| u.to_public())
-        .collect();
+    let items = profiles::search(&state, q, limit).await?;
     Ok(HttpResponse::Ok().json(Items::<User> { items }))
 }

@@ -1,7 +1,7 @@
 //! Peer platforms (admins only; anyone else 403).
 
 use super::{sha256_hex, valid_code, valid_name, valid_url};
-use crate::state::State;
+use crate::{registry, state::State};
 use actix_web::{HttpResponse, web};
 use common_proto::{
     error::ErrorBody,
@@ -22,8 +22,7 @@ fn admin(me: &AuthUser) -> ApiResult<()> {
     responses((status = 200, body = [Platform]), (status = 403, body = ErrorBody)))]
 pub async fn list(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
     admin(&me)?;
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let rows = db::cascade::list(&mut conn).await?;
+    let rows = registry::list(&state).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "items": rows.iter().map(|r| r.to_public()).collect::<Vec<_>>()
     })))
@@ -73,40 +72,7 @@ pub async fn create(
         ));
     }
     let hash = c.registration_token.as_deref().map(sha256_hex);
-    let mut conn = db::pool::conn(&state.pool).await?;
-    if c.relation == "parent"
-        && db::cascade::list(&mut conn)
-            .await?
-            .iter()
-            .any(|p| p.relation == "parent")
-    {
-        return Err(ApiError::conflict(
-            common_proto::error::ErrorCode::Conflict,
-            "this platform already has a parent",
-        ));
-    }
-    let id = db::cascade::insert(
-        &mut conn,
-        &db::cascade::NewPlatform {
-            code: &c.code,
-            name: c.name.trim(),
-            relation: &c.relation,
-            level: c.level,
-            api_url: c.api_url.as_deref(),
-            token_hash: hash.as_deref(),
-        },
-    )
-    .await
-    .map_err(|e| match e {
-        db::DbError::Unique(_) => ApiError::conflict(
-            common_proto::error::ErrorCode::Conflict,
-            "a platform with this code exists",
-        ),
-        other => other.into(),
-    })?;
-    let row = db::cascade::by_id(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("inserted platform vanished"))?;
+    let row = registry::create(&state, &c, hash.as_deref()).await?;
     Ok(HttpResponse::Created().json(row.to_public()))
 }
 
@@ -119,10 +85,7 @@ pub async fn get(
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     admin(&me)?;
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let row = db::cascade::by_id(&mut conn, path.into_inner())
-        .await?
-        .ok_or_else(|| ApiError::not_found("platform"))?;
+    let row = registry::get(&state, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(row.to_public()))
 }
 
@@ -148,23 +111,8 @@ pub async fn update(
         ));
     }
     let id = path.into_inner();
-    let mut conn = db::pool::conn(&state.pool).await?;
     let name = u.name.as_deref().map(str::trim);
-    if !db::cascade::update(
-        &mut conn,
-        id,
-        name,
-        u.level,
-        u.api_url.as_deref(),
-        u.enabled,
-    )
-    .await?
-    {
-        return Err(ApiError::not_found("platform"));
-    }
-    let row = db::cascade::by_id(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("platform"))?;
+    let row = registry::update(&state, id, name, u.level, u.api_url.as_deref(), u.enabled).await?;
     Ok(HttpResponse::Ok().json(row.to_public()))
 }
 
@@ -177,9 +125,6 @@ pub async fn delete(
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     admin(&me)?;
-    let mut conn = db::pool::conn(&state.pool).await?;
-    if !db::cascade::delete(&mut conn, path.into_inner()).await? {
-        return Err(ApiError::not_found("platform"));
-    }
+    registry::delete(&state, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,22 +8,13 @@
 //!   is 401.
 
 use super::{sha256_hex, valid_code, valid_name, valid_url};
-use crate::state::State;
+use crate::{registry, state::State};
 use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
-    error::{ErrorBody, ErrorCode},
+    error::ErrorBody,
     rest::{RegisterPlatform, Registered},
 };
 use kit::{ApiError, ApiResult};
-
-/// Compares two hex digests without an early exit.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
 
 #[utoipa::path(post, path = "/api/v1/cascade/register", tag = "cascade", request_body = RegisterPlatform,
     responses((status = 200, description = "registered again", body = Registered), (status = 201, body = Registered),
@@ -58,61 +49,7 @@ pub async fn register(
         ));
     }
     let presented = sha256_hex(token);
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let existing = db::cascade::by_code(&mut conn, &r.code).await?;
-    let was_online = existing.as_ref().is_some_and(|p| p.status == "online");
-    let (id, created) = match existing {
-        Some(existing) if existing.relation != "child" => {
-            return Err(ApiError::conflict(
-                ErrorCode::Conflict,
-                "that code is not a child of this platform",
-            ));
-        }
-        Some(existing) => match existing.registration_token_hash.as_deref() {
-            Some(h) if same(h, &presented) => (existing.id, false),
-            Some(_) => {
-                return Err(ApiError::conflict(
-                    ErrorCode::Conflict,
-                    "registered before with another token",
-                ));
-            }
-            None => return Err(ApiError::unauthorized("no token was set for this child")),
-        },
-        None => match state.enrol_token_hash.as_deref() {
-            Some(h) if same(h, &presented) => {
-                let id = db::cascade::insert(
-                    &mut conn,
-                    &db::cascade::NewPlatform {
-                        code: &r.code,
-                        name: r.name.trim(),
-                        relation: "child",
-                        level: r.level,
-                        api_url: r.api_url.as_deref(),
-                        token_hash: Some(&presented),
-                    },
-                )
-                .await?;
-                (id, true)
-            }
-            _ => {
-                return Err(ApiError::unauthorized(
-                    "unknown child or wrong registration token",
-                ));
-            }
-        },
-    };
-    db::cascade::touch_registered(
-        &mut conn,
-        id,
-        r.name.trim(),
-        r.level,
-        r.api_url.as_deref(),
-        &presented,
-    )
-    .await?;
-    let row = db::cascade::by_id(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("registered platform vanished"))?;
+    let (row, created, was_online) = registry::register(&state, &r, &presented).await?;
     if !was_online {
         crate::status_changed(&state.bus, &state.info.platform_id, &r.code, "online").await;
     }

@@ -1,4 +1,4 @@
-use crate::state::State;
+use crate::{registry, state::State};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use common_proto::{error::ErrorBody, rest::Accepted};
@@ -35,10 +35,7 @@ pub async fn start(
     if since > Utc::now() {
         return Err(ApiError::validation("since", "is in the future"));
     }
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let peer = db::cascade::by_id(&mut conn, path.into_inner())
-        .await?
-        .ok_or_else(|| ApiError::not_found("platform"))?;
+    let peer = registry::get(&state, path.into_inner()).await?;
     let expected = if peer.relation == "child" {
         "broadcasts"
     } else {
@@ -54,7 +51,7 @@ pub async fn start(
         return Err(ApiError::validation("id", "the link is disabled"));
     }
     let job = ulid::Ulid::generate().to_string();
-    db::cascade::create_job(&mut conn, &job, peer.id, &req.kind, since.naive_utc()).await?;
+    registry::create_job(&state, &job, peer.id, &req.kind, since.naive_utc()).await?;
     tokio::spawn(crate::sync::run(
         state.pool.clone(),
         state.bus.clone(),
@@ -78,9 +75,6 @@ pub async fn progress(
         return Err(ApiError::forbidden("only admins read replays"));
     }
     let (platform, job) = path.into_inner();
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let row = db::cascade::job(&mut conn, platform, &job)
-        .await?
-        .ok_or_else(|| ApiError::not_found("job"))?;
+    let row = registry::job(&state, platform, &job).await?;
     Ok(HttpResponse::Ok().json(row))
 }

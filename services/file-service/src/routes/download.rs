@@ -13,16 +13,6 @@ use kit::{ApiError, ApiResult, auth::AuthUser};
 use object_store::{GetOptions, GetRange, path::Path};
 use std::ops::Range;
 
-async fn readable(state: &State, me: &AuthUser, id: &str) -> ApiResult<db::files::FileRow> {
-    if !common_proto::is_id(id) {
-        return Err(ApiError::not_found("file"));
-    }
-    let mut conn = db::pool::conn(&state.pool).await?;
-    db::files::readable(&mut conn, id, me.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("file"))
-}
-
 /// A file's metadata: for its uploader, members of a conversation it was sent to, and
 /// everyone for avatars; 404 for anyone else.
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", security(("bearer" = [])), params(("id" = String, Path)),
@@ -32,7 +22,7 @@ pub async fn metadata(
     me: AuthUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let file = readable(&state, &me, &path).await?;
+    let file = crate::catalog::readable(&state, &me, &path).await?;
     Ok(HttpResponse::Ok().json(file.to_public()))
 }
 
@@ -48,7 +38,7 @@ pub async fn content(
     me: AuthUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let file = readable(&state, &me, &path).await?;
+    let file = crate::catalog::readable(&state, &me, &path).await?;
     let size = file.size as u64;
     let range = match req.headers().get(header::RANGE).map(parse_range) {
         Some(Some(spec)) => match resolve(spec, size) {

@@ -95,7 +95,7 @@ pub async fn upload(
             "file",
             "a part named `file` is required",
         )),
-        (Ok(()), Some(row)) => save(&state, me.id, row, conversation, avatar).await,
+        (Ok(()), Some(row)) => crate::catalog::save(&state, me.id, row, conversation, avatar).await,
     };
     if outcome.is_err()
         && let Some(row) = &stored
@@ -111,35 +111,6 @@ pub async fn upload(
     metrics::counter!("files_uploaded_total").increment(1);
     metrics::counter!("files_uploaded_bytes_total").increment(row.size as u64);
     Ok(HttpResponse::Created().json(row.to_public()))
-}
-
-/// Checks the conversation (the caller must be a member) and writes the metadata row.
-async fn save(
-    state: &State,
-    me: common_proto::UserId,
-    row: &mut FileRow,
-    conversation: Option<ConversationId>,
-    avatar: bool,
-) -> ApiResult<()> {
-    let mut conn = db::pool::conn(&state.pool).await?;
-    if let Some(c) = conversation {
-        db::conversations::active_member(&mut conn, c, me)
-            .await?
-            .ok_or_else(|| ApiError::not_found("conversation"))?;
-        row.conversation_id = Some(c);
-    }
-    if avatar {
-        if !row.content_type.starts_with("image/") {
-            return Err(ApiError::validation("file", "an avatar must be an image"));
-        }
-        row.is_avatar = true;
-        row.referenced_at = Some(Utc::now().naive_utc());
-    }
-    db::files::insert(&mut conn, row).await?;
-    if let Some(c) = conversation {
-        db::files::attach(&mut conn, &row.id, c).await?;
-    }
-    Ok(())
 }
 
 async fn small_field(field: &mut Field, name: &str) -> ApiResult<String> {

@@ -1,0 +1,122 @@
+//! Accounts: registration, login, refresh-token rotation and logout — the use cases behind
+//! `/auth/*`, each owning its connection; the handlers in `routes/` only parse and answer.
+
+use crate::{state::State, tokens};
+use chrono::{Duration, Utc};
+use common_proto::{
+    error::ErrorCode,
+    rest::{TokenPair, User},
+};
+use db::tokens::Rotation;
+use kit::{ApiError, ApiResult};
+
+/// Creates an account with a validated username, password and display name.
+pub async fn register(
+    state: &State,
+    username: &str,
+    password: String,
+    display_name: &str,
+) -> ApiResult<User> {
+    let hash = state.hasher.hash(password).await?;
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let new = db::users::NewUser {
+        username,
+        password_hash: &hash,
+        display_name,
+        role: "user",
+    };
+    match db::users::insert(&mut conn, new).await {
+        Ok(user) => Ok(user.to_public()),
+        Err(e) if e.is_unique_on("uq_users_username") || matches!(e, db::DbError::Unique(_)) => {
+            Err(
+                ApiError::new(ErrorCode::UsernameTaken, "username is already taken")
+                    .with_field("username"),
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Tokens for a username and password. A wrong password and an unknown user get the same
+/// answer in the same time (the dummy hash is verified for an unknown user).
+pub async fn login(state: &State, username: &str, password: String) -> ApiResult<TokenPair> {
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "invalid username or password",
+        )
+    };
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let user = db::users::by_username(&mut conn, username).await?;
+    drop(conn);
+    let ok = state
+        .hasher
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
+    let user = match user {
+        Some(user) if ok => user,
+        _ => return Err(invalid()),
+    };
+    issue_pair(state, user.id, &user.role).await
+}
+
+async fn issue_pair(state: &State, user_id: i64, role: &str) -> ApiResult<TokenPair> {
+    let refresh = crate::tokens::new_refresh_token();
+    let expires = (Utc::now() + Duration::days(state.refresh_ttl_days)).naive_utc();
+    let mut conn = db::pool::conn(&state.pool).await?;
+    db::tokens::start_family(
+        &mut conn,
+        user_id,
+        &crate::tokens::hash_refresh_token(&refresh),
+        expires,
+    )
+    .await?;
+    Ok(TokenPair {
+        access_token: state.signer.access_token(user_id, role)?,
+        refresh_token: refresh,
+        token_type: "bearer".into(),
+        expires_in: state.signer.ttl_secs,
+    })
+}
+
+/// Rotates a refresh token: the presented one is spent and a new pair returned;
+/// presenting a spent one revokes its whole family.
+pub async fn refresh(state: &State, presented: &str) -> ApiResult<TokenPair> {
+    let invalid = |msg: &str| ApiError::new(ErrorCode::InvalidRefreshToken, msg);
+    let new_token = tokens::new_refresh_token();
+    let expires = (Utc::now() + Duration::days(state.refresh_ttl_days)).naive_utc();
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let rotation = db::tokens::rotate(
+        &mut conn,
+        &tokens::hash_refresh_token(presented),
+        &tokens::hash_refresh_token(&new_token),
+        expires,
+    )
+    .await?;
+    let user_id = match rotation {
+        Rotation::Rotated { user_id } => user_id,
+        Rotation::Invalid => return Err(invalid("invalid refresh token")),
+        Rotation::Reused => {
+            tracing::warn!("spent refresh token presented; family revoked");
+            return Err(invalid(
+                "refresh token already used; all sessions of this login were revoked",
+            ));
+        }
+    };
+    let user = db::users::by_id(&mut conn, user_id)
+        .await?
+        .ok_or_else(|| invalid("invalid refresh token"))?;
+    Ok(TokenPair {
+        access_token: state.signer.access_token(user.id, &user.role)?,
+        refresh_token: new_token,
+        token_type: "bearer".into(),
+        expires_in: state.signer.ttl_secs,
+    })
+}
+
+/// Ends a login: revokes the refresh token's family. Idempotent.
+pub async fn logout(state: &State, presented: &str) -> ApiResult<()> {
+    let mut conn = db::pool::conn(&state.pool).await?;
+    db::tokens::revoke_family_of(&mut conn, &tokens::hash_refresh_token(presented)).await?;
+    Ok(())
+}

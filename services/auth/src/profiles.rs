@@ -1,0 +1,44 @@
+//! Profiles: the caller's own account and its changes, any user by id, and search.
+
+use crate::state::State;
+use common_proto::rest::User;
+use db::users::ProfileChanges;
+use kit::{ApiError, ApiResult};
+
+/// The caller's own account (unauthorized when it no longer exists).
+pub async fn me(state: &State, id: i64) -> ApiResult<User> {
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let user = db::users::by_id(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
+    drop(conn);
+    Ok(state.user_view(&user).await)
+}
+
+/// Applies validated profile changes.
+pub async fn update(state: &State, id: i64, changes: ProfileChanges) -> ApiResult<User> {
+    let mut conn = db::pool::conn(&state.pool).await?;
+    Ok(db::users::update_profile(&mut conn, id, changes)
+        .await?
+        .to_public())
+}
+
+/// Any user by id, with the live online flag.
+pub async fn get(state: &State, id: i64) -> ApiResult<User> {
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let user = db::users::by_id(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    drop(conn);
+    Ok(state.user_view(&user).await)
+}
+
+/// Users whose username or display name starts with `q`.
+pub async fn search(state: &State, q: &str, limit: i64) -> ApiResult<Vec<User>> {
+    let mut conn = db::pool::conn(&state.pool).await?;
+    Ok(db::users::search(&mut conn, q, limit)
+        .await?
+        .iter()
+        .map(|u| u.to_public())
+        .collect())
+}

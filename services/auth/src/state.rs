@@ -1,0 +1,22 @@
+//! The state every auth handler and use case shares.
+
+use crate::{passwords::Hasher, tokens::Signer};
+
+/// Shared state of the handlers.
+pub(crate) struct State {
+    pub pool: db::Pool,
+    pub hasher: Hasher,
+    pub signer: Signer,
+    pub refresh_ttl_days: i64,
+    /// Read-only use: whether a user is online.
+    pub presence: kit::presence::Presence,
+}
+
+impl State {
+    /// The public view with the live online flag (left out if Redis cannot say).
+    pub async fn user_view(&self, row: &db::users::UserRow) -> common_proto::rest::User {
+        let mut user = row.to_public();
+        user.online = self.presence.is_online(row.id).await.ok();
+        user
+    }
+}
