@@ -132,4 +132,35 @@ impl Incoming {
         serde_json::from_slice(&self.payload)
             .map_err(|e| HandlerError::Poison(format!("bad envelope: {e}")))
     }
+
+    /// The envelope (its data taken out) and its typed event, decoded once; `None` for a
+    /// kind this consumer's version does not know. Data that does not fit its kind is poison.
+    pub fn event(
+        &self,
+    ) -> Result<(Envelope<()>, Option<common_proto::bus::BusEvent>), HandlerError> {
+        let envelope: Envelope = self.envelope()?;
+        let Envelope {
+            id,
+            kind,
+            version,
+            occurred_at,
+            origin,
+            data,
+            path,
+            hops,
+        } = envelope;
+        let event = common_proto::bus::BusEvent::decode(&kind, data)
+            .map_err(|e| HandlerError::Poison(format!("bad {kind}: {e}")))?;
+        let meta = Envelope {
+            id,
+            kind,
+            version,
+            occurred_at,
+            origin,
+            data: (),
+            path,
+            hops,
+        };
+        Ok((meta, event))
+    }
 }

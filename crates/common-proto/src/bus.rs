@@ -158,6 +158,52 @@ impl<T> Envelope<T> {
     }
 }
 
+/// `system.notification.cascade.<code>`, kind `CASCADE_STATUS_CHANGED`: a peer's link
+/// went online or offline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CascadeStatusChanged {
+    pub code: String,
+    pub status: String,
+}
+
+/// Every kind of envelope on the bus with its data type: a consumer decodes an envelope
+/// once ([`BusEvent::decode`]) and matches on this, never on kind strings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BusEvent {
+    MessageSent(MessageSent),
+    ReadMoved(ReadMoved),
+    TypingStarted(TypingStarted),
+    DeliveryRequested(crate::ws::Delivery),
+    /// `USER_ONLINE` or `USER_OFFLINE` (the status says which).
+    PresenceChanged(PresenceChanged),
+    BroadcastSent(crate::rest::Broadcast),
+    EventReported(crate::rest::Event),
+    ConversationUpdated(ConversationUpdated),
+    NotificationsCreated(NotificationsCreated),
+    CascadeStatusChanged(CascadeStatusChanged),
+}
+
+impl BusEvent {
+    /// The data of `kind`, typed; `Ok(None)` for a kind this version does not know (kinds
+    /// are added without breaking older consumers), `Err` for data that does not fit.
+    pub fn decode(kind_name: &str, data: serde_json::Value) -> serde_json::Result<Option<Self>> {
+        use serde_json::from_value as v;
+        Ok(Some(match kind_name {
+            kind::MESSAGE_SENT => Self::MessageSent(v(data)?),
+            kind::READ_MOVED => Self::ReadMoved(v(data)?),
+            kind::TYPING_STARTED => Self::TypingStarted(v(data)?),
+            kind::DELIVERY_REQUESTED => Self::DeliveryRequested(v(data)?),
+            kind::USER_ONLINE | kind::USER_OFFLINE => Self::PresenceChanged(v(data)?),
+            kind::BROADCAST_SENT => Self::BroadcastSent(v(data)?),
+            kind::EVENT_REPORTED => Self::EventReported(v(data)?),
+            kind::CONVERSATION_UPDATED => Self::ConversationUpdated(v(data)?),
+            kind::NOTIFICATIONS_CREATED => Self::NotificationsCreated(v(data)?),
+            kind::CASCADE_STATUS_CHANGED => Self::CascadeStatusChanged(v(data)?),
+            _ => return Ok(None),
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,4 +295,35 @@ pub struct PresenceChanged {
     pub user_id: crate::UserId,
     /// `online` or `offline`.
     pub status: String,
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    #[test]
+    fn bus_events_decode_by_kind() {
+        let read = serde_json::json!({"conversation_id": 3, "user_id": 4, "seq": 9});
+        assert_eq!(
+            BusEvent::decode(kind::READ_MOVED, read.clone()).expect("decode"),
+            Some(BusEvent::ReadMoved(ReadMoved {
+                conversation_id: 3,
+                user_id: 4,
+                seq: 9
+            }))
+        );
+        assert_eq!(
+            BusEvent::decode("chat.something_new", read.clone()).expect("unknown"),
+            None
+        );
+        assert!(
+            BusEvent::decode(kind::MESSAGE_SENT, read).is_err(),
+            "wrong data is an error"
+        );
+        let presence = serde_json::json!({"user_id": 1, "status": "offline"});
+        assert!(matches!(
+            BusEvent::decode(kind::USER_OFFLINE, presence).expect("presence"),
+            Some(BusEvent::PresenceChanged(p)) if p.status == "offline"
+        ));
+    }
 }

@@ -2,8 +2,7 @@
 
 use bus::{Bus, Handler, HandlerError, Incoming, Outgoing, PublishError};
 use common_proto::{
-    bus::{Envelope, kind, routing},
-    rest::Broadcast,
+    bus::{BusEvent, Envelope, kind, routing},
     ws::{Delivery, ServerFrame},
 };
 
@@ -14,13 +13,11 @@ pub struct FanOut {
 
 impl Handler for FanOut {
     async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
-        let envelope: Envelope = msg.envelope()?;
-        if envelope.kind != kind::BROADCAST_SENT {
+        let (envelope, event) = msg.event()?;
+        let Some(BusEvent::BroadcastSent(broadcast)) = event else {
             tracing::debug!(kind = %envelope.kind, "not a broadcast");
             return Ok(());
-        }
-        let broadcast: Broadcast = serde_json::from_value(envelope.data)
-            .map_err(|e| HandlerError::Poison(format!("bad broadcast: {e}")))?;
+        };
         let frame = ServerFrame::Broadcast {
             broadcast: serde_json::to_value(&broadcast)
                 .map_err(|e| HandlerError::Poison(e.to_string()))?,

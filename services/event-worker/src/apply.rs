@@ -3,9 +3,8 @@
 
 use crate::rules::{Action, Rule};
 use bus::{Bus, Handler, HandlerError, Incoming, Outgoing};
-use common_proto::{
-    bus::{Envelope, NotificationsCreated, UserNotification, kind, routing},
-    rest::Event,
+use common_proto::bus::{
+    BusEvent, Envelope, NotificationsCreated, UserNotification, kind, routing,
 };
 use db::{DbError, notifications::NotificationRow};
 use diesel_async::AsyncConnection;
@@ -37,12 +36,10 @@ impl Apply {
 
 impl Handler for Apply {
     async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
-        let envelope: Envelope = msg.envelope()?;
-        if envelope.kind != kind::EVENT_REPORTED {
+        let (envelope, event) = msg.event()?;
+        let Some(BusEvent::EventReported(event)) = event else {
             return Ok(());
-        }
-        let event: Event = serde_json::from_value(envelope.data)
-            .map_err(|e| HandlerError::Poison(format!("bad event: {e}")))?;
+        };
         let notify_admins = self
             .rules
             .iter()

@@ -6,8 +6,8 @@
 use bus::{BatchHandler, HandlerError, Incoming};
 use chrono::Utc;
 use common_proto::{
-    bus::{Envelope, MessageSent, kind},
-    rest::{Broadcast, Event, limits},
+    bus::{BusEvent, Envelope},
+    rest::limits,
 };
 use db::{DbError, broadcasts::BroadcastRow, events::EventRow, messages::MessageRow};
 
@@ -28,43 +28,42 @@ fn parse(msg: &Incoming) -> Parsed {
         Ok(e) => e,
         Err(e) => return Parsed::Poison(format!("not an envelope: {e}")),
     };
-    match envelope.kind.as_str() {
-        kind::MESSAGE_SENT => match serde_json::from_value::<MessageSent>(envelope.data) {
-            Ok(m)
-                if m.seq > 0
-                    && m.content.chars().count() <= limits::MAX_CONTENT_CHARS
-                    && common_proto::is_id(&m.id) =>
-            {
-                Parsed::Message(MessageRow::from_public(&m), envelope.occurred_at)
-            }
-            Ok(_) => Parsed::Poison("message out of bounds".into()),
-            Err(e) => Parsed::Poison(format!("bad message: {e}")),
-        },
-        kind::BROADCAST_SENT => match serde_json::from_value::<Broadcast>(envelope.data) {
-            Ok(b)
-                if common_proto::is_id(&b.id)
-                    && b.title.chars().count() <= limits::MAX_BROADCAST_TITLE_CHARS
-                    && b.content.chars().count() <= limits::MAX_BROADCAST_CONTENT_CHARS
-                    && b.origin.len() <= 32 =>
-            {
-                Parsed::Broadcast(BroadcastRow::from_public(&b))
-            }
-            Ok(_) => Parsed::Poison("broadcast out of bounds".into()),
-            Err(e) => Parsed::Poison(format!("bad broadcast: {e}")),
-        },
-        kind::EVENT_REPORTED => match serde_json::from_value::<Event>(envelope.data) {
-            Ok(e)
-                if common_proto::is_id(&e.id)
-                    && e.kind.chars().count() <= limits::MAX_EVENT_TYPE_CHARS
-                    && e.severity.len() <= 16
-                    && e.origin.len() <= 32 =>
-            {
-                Parsed::Event(EventRow::from_public(&e))
-            }
-            Ok(_) => Parsed::Poison("event out of bounds".into()),
-            Err(e) => Parsed::Poison(format!("bad event: {e}")),
-        },
-        other => Parsed::Poison(format!("persistence-worker does not store {other}")),
+    let occurred_at = envelope.occurred_at;
+    let event = match BusEvent::decode(&envelope.kind, envelope.data) {
+        Ok(event) => event,
+        Err(e) => return Parsed::Poison(format!("bad {}: {e}", envelope.kind)),
+    };
+    match event {
+        Some(BusEvent::MessageSent(m))
+            if m.seq > 0
+                && m.content.chars().count() <= limits::MAX_CONTENT_CHARS
+                && common_proto::is_id(&m.id) =>
+        {
+            Parsed::Message(MessageRow::from_public(&m), occurred_at)
+        }
+        Some(BusEvent::MessageSent(_)) => Parsed::Poison("message out of bounds".into()),
+        Some(BusEvent::BroadcastSent(b))
+            if common_proto::is_id(&b.id)
+                && b.title.chars().count() <= limits::MAX_BROADCAST_TITLE_CHARS
+                && b.content.chars().count() <= limits::MAX_BROADCAST_CONTENT_CHARS
+                && b.origin.len() <= 32 =>
+        {
+            Parsed::Broadcast(BroadcastRow::from_public(&b))
+        }
+        Some(BusEvent::BroadcastSent(_)) => Parsed::Poison("broadcast out of bounds".into()),
+        Some(BusEvent::EventReported(e))
+            if common_proto::is_id(&e.id)
+                && e.kind.chars().count() <= limits::MAX_EVENT_TYPE_CHARS
+                && e.severity.len() <= 16
+                && e.origin.len() <= 32 =>
+        {
+            Parsed::Event(EventRow::from_public(&e))
+        }
+        Some(BusEvent::EventReported(_)) => Parsed::Poison("event out of bounds".into()),
+        _ => Parsed::Poison(format!(
+            "persistence-worker does not store {}",
+            envelope.kind
+        )),
     }
 }
 

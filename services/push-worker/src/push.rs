@@ -6,10 +6,7 @@ use bus::{Bus, Handler, HandlerError, Incoming, Outgoing, PublishError};
 use chrono::Utc;
 use common_proto::{
     ConversationId, UserId,
-    bus::{
-        ConversationUpdated, Envelope, HEADER_MEMBERS_VERSION, MessageSent, NotificationsCreated,
-        PresenceChanged, ReadMoved, TypingStarted, UserNotification, kind, routing,
-    },
+    bus::{BusEvent, Envelope, HEADER_MEMBERS_VERSION, UserNotification, kind, routing},
     ws::{Delivery, ServerFrame},
 };
 use kit::presence::Presence;
@@ -36,11 +33,6 @@ pub struct Push {
 
 fn retry(e: impl std::fmt::Display) -> HandlerError {
     HandlerError::Retry(e.to_string())
-}
-
-fn data<T: serde::de::DeserializeOwned>(envelope: &Envelope) -> Result<T, HandlerError> {
-    serde_json::from_value(envelope.data.clone())
-        .map_err(|e| HandlerError::Poison(format!("bad {}: {e}", envelope.kind)))
 }
 
 impl Push {
@@ -138,11 +130,14 @@ impl Push {
 
 impl Handler for Push {
     async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
-        let envelope: Envelope = msg.envelope()?;
+        let (envelope, event) = msg.event()?;
         let request_id = msg.request_id.clone();
-        match envelope.kind.as_str() {
-            kind::MESSAGE_SENT => {
-                let message: MessageSent = data(&envelope)?;
+        let Some(event) = event else {
+            tracing::debug!(kind = %envelope.kind, "nothing to push");
+            return Ok(());
+        };
+        match event {
+            BusEvent::MessageSent(message) => {
                 let version = msg.headers.get(HEADER_MEMBERS_VERSION).copied();
                 let members = self.members(message.conversation_id, version).await?;
                 let lag = (Utc::now() - message.created_at)
@@ -154,8 +149,7 @@ impl Handler for Push {
                 self.fan_out(&members, ServerFrame::MessageNew { message }, request_id)
                     .await
             }
-            kind::READ_MOVED => {
-                let read: ReadMoved = data(&envelope)?;
+            BusEvent::ReadMoved(read) => {
                 let members = self.members(read.conversation_id, None).await?;
                 let frame = ServerFrame::Read {
                     conversation_id: read.conversation_id,
@@ -164,8 +158,7 @@ impl Handler for Push {
                 };
                 self.fan_out(&members, frame, request_id).await
             }
-            kind::TYPING_STARTED => {
-                let typing: TypingStarted = data(&envelope)?;
+            BusEvent::TypingStarted(typing) => {
                 let members = self.members(typing.conversation_id, None).await?;
                 if !members.contains(&typing.user_id) {
                     return Ok(()); // not a member: nobody hears it
@@ -181,8 +174,7 @@ impl Handler for Push {
                 };
                 self.fan_out(&others, frame, request_id).await
             }
-            kind::USER_ONLINE | kind::USER_OFFLINE => {
-                let change: PresenceChanged = data(&envelope)?;
+            BusEvent::PresenceChanged(change) => {
                 let mut conn = db::pool::conn(&self.pool).await.map_err(retry)?;
                 if change.status == "offline" {
                     db::conversations::set_last_seen(
@@ -207,8 +199,7 @@ impl Handler for Push {
                 )
                 .await
             }
-            kind::CONVERSATION_UPDATED => {
-                let update: ConversationUpdated = data(&envelope)?;
+            BusEvent::ConversationUpdated(update) => {
                 self.forget_members(update.conversation_id);
                 let mut recipients: Vec<UserId> =
                     self.members(update.conversation_id, None).await?.to_vec();
@@ -219,12 +210,11 @@ impl Handler for Push {
                 self.fan_out(&recipients, frame, request_id.clone()).await?;
                 self.notify(&update.notifications, request_id).await
             }
-            kind::NOTIFICATIONS_CREATED => {
-                let created: NotificationsCreated = data(&envelope)?;
+            BusEvent::NotificationsCreated(created) => {
                 self.notify(&created.notifications, request_id).await
             }
-            other => {
-                tracing::debug!(kind = other, "nothing to push");
+            _ => {
+                tracing::debug!(kind = %envelope.kind, "nothing to push");
                 Ok(())
             }
         }
