@@ -16,5 +16,6 @@ pub mod readiness;
 pub mod redis;
 pub mod settings;
 pub mod telemetry;
+pub mod worker;
 
 pub use error::{ApiError, ApiResult};

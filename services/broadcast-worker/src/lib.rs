@@ -7,41 +7,21 @@
 mod fan_out;
 pub mod settings;
 
-use actix_web::web;
-use kit::{
-    http::ServerSpec,
-    lifecycle::{Service, Shutdown},
-    readiness::Readiness,
-};
+use common_proto::bus::BROADCAST_PROCESS_QUEUE;
+use kit::{lifecycle::Service, worker::Worker};
 pub use settings::Settings;
 use std::sync::Arc;
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-    let shutdown = Shutdown::new();
     let bus = bus::Bus::new(&settings.bus, "broadcast-worker");
-    let readiness = Readiness::new().with("rabbitmq", bus.check());
     let handler = Arc::new(fan_out::FanOut {
         bus: bus.clone(),
         origin: settings.common.platform_code.clone(),
     });
-    let tasks = vec![tokio::spawn(bus::consume(
-        bus,
-        common_proto::bus::BROADCAST_PROCESS_QUEUE,
-        handler,
-        shutdown.signal(),
-    ))];
-    let spec = ServerSpec::new(
-        "broadcast-worker",
-        &settings.listen,
-        &settings.common,
-        readiness,
+    Ok(
+        Worker::new("broadcast-worker", &settings.listen, &settings.common)
+            .ready("rabbitmq", bus.check())
+            .spawn(|stop| bus::consume(bus, BROADCAST_PROCESS_QUEUE, handler, stop))
+            .start()?,
     )
-    .max_json_bytes(4096)
-    .workers(1);
-    Ok(Service::start(
-        spec,
-        |_: &mut web::ServiceConfig| {},
-        shutdown,
-        tasks,
-    )?)
 }

@@ -7,49 +7,27 @@ mod apply;
 pub mod rules;
 pub mod settings;
 
-use actix_web::web;
-use kit::{
-    http::ServerSpec,
-    lifecycle::{Service, Shutdown},
-    readiness::Readiness,
-};
+use common_proto::bus::EVENT_PROCESS_QUEUE;
+use kit::{lifecycle::Service, worker::Worker};
 pub use settings::Settings;
 use std::sync::Arc;
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-    let shutdown = Shutdown::new();
     let rules = rules::parse(&settings.event_rules)?;
     let pool = db::pool::pool(&settings.db)?;
     let bus = bus::Bus::new(&settings.bus, "event-worker");
-    let readiness = Readiness::new()
-        .with("mysql", db::pool::check(pool.clone()))
-        .with("rabbitmq", bus.check());
     let handler = Arc::new(apply::Apply {
-        pool,
+        pool: pool.clone(),
         bus: bus.clone(),
         origin: settings.common.platform_code.clone(),
         rules,
         labelled: Default::default(),
     });
-    let tasks = vec![tokio::spawn(bus::consume_concurrent(
-        bus,
-        common_proto::bus::EVENT_PROCESS_QUEUE,
-        handler,
-        8,
-        shutdown.signal(),
-    ))];
-    let spec = ServerSpec::new(
-        "event-worker",
-        &settings.listen,
-        &settings.common,
-        readiness,
+    Ok(
+        Worker::new("event-worker", &settings.listen, &settings.common)
+            .ready("mysql", db::pool::check(pool))
+            .ready("rabbitmq", bus.check())
+            .spawn(|stop| bus::consume_concurrent(bus, EVENT_PROCESS_QUEUE, handler, 8, stop))
+            .start()?,
     )
-    .max_json_bytes(4096)
-    .workers(1);
-    Ok(Service::start(
-        spec,
-        |_: &mut web::ServiceConfig| {},
-        shutdown,
-        tasks,
-    )?)
 }

@@ -9,46 +9,24 @@
 mod persist;
 pub mod settings;
 
-use actix_web::web;
-use kit::{
-    http::ServerSpec,
-    lifecycle::{Service, Shutdown},
-    readiness::Readiness,
-};
+use common_proto::bus::PERSISTENCE_QUEUE;
+use kit::{lifecycle::Service, worker::Worker};
 pub use settings::Settings;
 use std::{sync::Arc, time::Duration};
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-    let shutdown = Shutdown::new();
     let pool = db::pool::pool(&settings.db)?;
     let bus = bus::Bus::new(&settings.bus, "persistence-worker");
-    let readiness = Readiness::new()
-        .with("mysql", db::pool::check(pool.clone()))
-        .with("rabbitmq", bus.check());
     let batch = bus::BatchSettings {
         max: settings.batch_max.max(1),
         linger: Duration::from_millis(settings.batch_linger_ms),
     };
-    let handler = Arc::new(persist::Persist { pool });
-    let tasks = vec![tokio::spawn(bus::consume_batches(
-        bus.clone(),
-        common_proto::bus::PERSISTENCE_QUEUE,
-        handler,
-        batch,
-        shutdown.signal(),
-    ))];
-    let spec = ServerSpec::new(
-        "persistence-worker",
-        &settings.listen,
-        &settings.common,
-        readiness,
+    let handler = Arc::new(persist::Persist { pool: pool.clone() });
+    Ok(
+        Worker::new("persistence-worker", &settings.listen, &settings.common)
+            .ready("mysql", db::pool::check(pool))
+            .ready("rabbitmq", bus.check())
+            .spawn(|stop| bus::consume_batches(bus, PERSISTENCE_QUEUE, handler, batch, stop))
+            .start()?,
     )
-    .max_json_bytes(4096)
-    .workers(1);
-    Ok(Service::start(
-        spec,
-        |_cfg: &mut web::ServiceConfig| {},
-        shutdown,
-        tasks,
-    )?)
 }

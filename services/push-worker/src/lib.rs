@@ -5,29 +5,19 @@
 mod push;
 pub mod settings;
 
-use actix_web::web;
-use kit::{
-    http::ServerSpec,
-    lifecycle::{Service, Shutdown},
-    presence::Presence,
-    readiness::Readiness,
-};
+use common_proto::bus::REALTIME_PUSH_QUEUE;
+use kit::{lifecycle::Service, presence::Presence, worker::Worker};
 pub use settings::Settings;
 use std::{sync::Arc, time::Duration};
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-    let shutdown = Shutdown::new();
     let pool = db::pool::pool(&settings.db)?;
     let redis = kit::redis::pool(&settings.redis)?;
     let bus = bus::Bus::new(&settings.bus, "push-worker");
-    let readiness = Readiness::new()
-        .with("mysql", db::pool::check(pool.clone()))
-        .with("redis", kit::redis::check(redis.clone()))
-        .with("rabbitmq", bus.check());
     let handler = Arc::new(push::Push {
-        pool,
+        pool: pool.clone(),
         presence: Presence::new(
-            redis,
+            redis.clone(),
             &settings.redis.prefix,
             Duration::from_secs(settings.presence_lease_secs),
         ),
@@ -36,20 +26,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         cache_ttl: Duration::from_secs(settings.member_cache_secs),
         members: Default::default(),
     });
-    let tasks = vec![tokio::spawn(bus::consume_concurrent(
-        bus,
-        common_proto::bus::REALTIME_PUSH_QUEUE,
-        handler,
-        settings.concurrency,
-        shutdown.signal(),
-    ))];
-    let spec = ServerSpec::new("push-worker", &settings.listen, &settings.common, readiness)
-        .max_json_bytes(4096)
-        .workers(1);
-    Ok(Service::start(
-        spec,
-        |_cfg: &mut web::ServiceConfig| {},
-        shutdown,
-        tasks,
-    )?)
+    let concurrency = settings.concurrency;
+    Ok(
+        Worker::new("push-worker", &settings.listen, &settings.common)
+            .ready("mysql", db::pool::check(pool))
+            .ready("redis", kit::redis::check(redis))
+            .ready("rabbitmq", bus.check())
+            .spawn(|stop| {
+                bus::consume_concurrent(bus, REALTIME_PUSH_QUEUE, handler, concurrency, stop)
+            })
+            .start()?,
+    )
 }
