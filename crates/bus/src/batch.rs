@@ -7,7 +7,7 @@
 use crate::{
     Bus, HandlerError, Incoming,
     backoff::Backoff,
-    consumer::{close_consumer, count, open_consumer},
+    consumer::{Session, close_consumer, count, open_consumer, run_sessions},
 };
 use futures_util::{FutureExt, StreamExt};
 use kit::lifecycle::ShutdownSignal;
@@ -39,41 +39,42 @@ pub async fn consume_batches<H: BatchHandler>(
     queue: &str,
     handler: Arc<H>,
     batch: BatchSettings,
-    mut shutdown: ShutdownSignal,
+    shutdown: ShutdownSignal,
 ) {
     let queue_name = bus.topology().name(queue);
-    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
-    let mut first = true;
-    while !shutdown.is_triggered() {
-        if !first {
-            tokio::select! {
-                _ = tokio::time::sleep(backoff.next_delay()) => {}
-                _ = shutdown.wait() => break,
-            }
-        }
-        first = false;
-        let Some(conn) = bus.connect_until(&mut shutdown).await else {
-            break;
-        };
-        let prefetch = bus.settings().prefetch.max(batch.max as u16);
-        match session(
-            &conn,
-            &queue_name,
-            prefetch,
-            handler.as_ref(),
-            batch,
-            &mut shutdown,
-            &mut backoff,
+    let one = Batches {
+        queue: &queue_name,
+        prefetch: bus.settings().prefetch.max(batch.max as u16),
+        handler: handler.as_ref(),
+        batch,
+    };
+    run_sessions(&bus, &queue_name, "batch consumer", shutdown, &one).await
+}
+
+struct Batches<'h, H> {
+    queue: &'h str,
+    prefetch: u16,
+    handler: &'h H,
+    batch: BatchSettings,
+}
+
+impl<H: BatchHandler> Session for Batches<'_, H> {
+    fn run<'a>(
+        &'a self,
+        conn: &'a lapin::Connection,
+        shutdown: &'a mut ShutdownSignal,
+        backoff: &'a mut Backoff,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        session(
+            conn,
+            self.queue,
+            self.prefetch,
+            self.handler,
+            self.batch,
+            shutdown,
+            backoff,
         )
-        .await
-        {
-            Ok(()) => break,
-            Err(e) => {
-                tracing::warn!(queue = %queue_name, error = %e, "batch consumer lost its channel; reconnecting")
-            }
-        }
     }
-    tracing::info!(queue = %queue_name, "batch consumer stopped");
 }
 
 async fn session<H: BatchHandler>(

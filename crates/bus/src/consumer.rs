@@ -32,10 +32,6 @@ pub trait Handler: Send + Sync + 'static {
     fn handle(&self, msg: &Incoming) -> impl Future<Output = Result<(), HandlerError>> + Send;
 }
 
-enum SessionEnd {
-    Shutdown,
-}
-
 /// A channel with `prefetch`, consuming `queue` with manual acks.
 pub(crate) async fn open_consumer(
     conn: &lapin::Connection,
@@ -86,14 +82,70 @@ pub async fn consume_concurrent<H: Handler>(
     queue: &str,
     handler: Arc<H>,
     concurrency: usize,
-    mut shutdown: ShutdownSignal,
+    shutdown: ShutdownSignal,
 ) {
     let queue_name = bus.topology().name(queue);
+    let one = Concurrent {
+        queue: &queue_name,
+        prefetch: bus.settings().prefetch,
+        handler: handler.as_ref(),
+        concurrency: concurrency.max(1),
+    };
+    run_sessions(&bus, &queue_name, "consumer", shutdown, &one).await
+}
+
+/// One consuming session on one connection: `Ok` on shutdown, `Err` when the channel or
+/// connection broke (the caller reconnects).
+pub(crate) trait Session: Sync {
+    fn run<'a>(
+        &'a self,
+        conn: &'a lapin::Connection,
+        shutdown: &'a mut ShutdownSignal,
+        backoff: &'a mut Backoff,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a;
+}
+
+struct Concurrent<'h, H> {
+    queue: &'h str,
+    prefetch: u16,
+    handler: &'h H,
+    concurrency: usize,
+}
+
+impl<H: Handler> Session for Concurrent<'_, H> {
+    fn run<'a>(
+        &'a self,
+        conn: &'a lapin::Connection,
+        shutdown: &'a mut ShutdownSignal,
+        backoff: &'a mut Backoff,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'a {
+        session(
+            conn,
+            self.queue,
+            self.prefetch,
+            self.handler,
+            self.concurrency,
+            shutdown,
+            backoff,
+        )
+    }
+}
+
+/// The reconnect loop both runners share: connect (until shutdown), run one session, and
+/// when it ends in an error (broker gone, channel closed) back off and reconnect; stop
+/// when a session ends cleanly, which it does on shutdown only.
+pub(crate) async fn run_sessions(
+    bus: &Bus,
+    queue: &str,
+    what: &str,
+    mut shutdown: ShutdownSignal,
+    session: &impl Session,
+) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     let mut first = true;
     while !shutdown.is_triggered() {
         if !first {
-            metrics::counter!("bus_consumer_restarts_total", "queue" => queue_name.clone())
+            metrics::counter!("bus_consumer_restarts_total", "queue" => queue.to_owned())
                 .increment(1);
             tokio::select! {
                 _ = tokio::time::sleep(backoff.next_delay()) => {}
@@ -104,24 +156,12 @@ pub async fn consume_concurrent<H: Handler>(
         let Some(conn) = bus.connect_until(&mut shutdown).await else {
             break;
         };
-        match session(
-            &conn,
-            &queue_name,
-            bus.settings().prefetch,
-            handler.as_ref(),
-            concurrency.max(1),
-            &mut shutdown,
-            &mut backoff,
-        )
-        .await
-        {
-            Ok(SessionEnd::Shutdown) => break,
-            Err(e) => {
-                tracing::warn!(queue = %queue_name, error = %e, "consumer lost its channel; reconnecting")
-            }
+        match session.run(&conn, &mut shutdown, &mut backoff).await {
+            Ok(()) => break,
+            Err(e) => tracing::warn!(%queue, error = %e, "{what} lost its channel; reconnecting"),
         }
     }
-    tracing::info!(queue = %queue_name, "consumer stopped");
+    tracing::info!(%queue, "{what} stopped");
 }
 
 async fn session<H: Handler>(
@@ -132,7 +172,7 @@ async fn session<H: Handler>(
     concurrency: usize,
     shutdown: &mut ShutdownSignal,
     backoff: &mut Backoff,
-) -> Result<SessionEnd, String> {
+) -> Result<(), String> {
     let (ch, tag, mut consumer) =
         open_consumer(conn, queue, prefetch.max(concurrency as u16)).await?;
     tracing::info!(%queue, concurrency, "consuming");
@@ -152,7 +192,7 @@ async fn session<H: Handler>(
                     }
                 }
                 close_consumer(&ch, &tag).await;
-                return Ok(SessionEnd::Shutdown);
+                return Ok(());
             }
             Some(done) = in_flight.next(), if !in_flight.is_empty() => {
                 done.map_err(|e: lapin::Error| e.to_string())?;
