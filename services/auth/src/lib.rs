@@ -76,7 +76,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let configure = move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(state.clone())
             .app_data(verifier.clone())
-            .configure(routes::configure);
+            .configure(routes::configure)
+            .configure(openapi::configure);
     };
     Ok(Service::start(spec, configure, Shutdown::new(), vec![])?)
 }

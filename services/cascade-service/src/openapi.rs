@@ -22,3 +22,12 @@ struct ApiDoc;
 pub fn spec() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
+
+/// `GET /openapi.json`: this service's part, for the gateway to merge. Registered here, not
+/// in `routes`, so the dependency runs one way (this document reads the routes).
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.route(
+        "/openapi.json",
+        actix_web::web::get().to(|| async { actix_web::HttpResponse::Ok().json(spec()) }),
+    );
+}

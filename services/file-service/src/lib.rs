@@ -52,7 +52,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         move |cfg: &mut web::ServiceConfig| {
             cfg.app_data(state.clone())
                 .app_data(verifier.clone())
-                .configure(routes::configure);
+                .configure(routes::configure)
+                .configure(openapi::configure);
         },
         shutdown,
         tasks,

@@ -7,7 +7,7 @@ mod refresh;
 mod register;
 mod users;
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 
 pub use login::__path_login;
 pub use logout::__path_logout;
@@ -17,8 +17,7 @@ pub use register::__path_register;
 pub use users::{__path_get_user, __path_search_users};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(openapi))
-        .route("/api/v1/auth/register", web::post().to(register::register))
+    cfg.route("/api/v1/auth/register", web::post().to(register::register))
         .route("/api/v1/auth/login", web::post().to(login::login))
         .route("/api/v1/auth/refresh", web::post().to(refresh::refresh))
         .route("/api/v1/auth/logout", web::post().to(logout::logout))
@@ -26,8 +25,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/users/me", web::patch().to(me::update_me))
         .route("/api/v1/users/search", web::get().to(users::search_users))
         .route("/api/v1/users/{id}", web::get().to(users::get_user));
-}
-
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(crate::openapi::spec())
 }

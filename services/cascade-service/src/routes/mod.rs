@@ -5,7 +5,7 @@ mod platforms;
 mod register;
 mod sync;
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 
 pub use info::__path_info;
 pub use platforms::{__path_create, __path_delete, __path_get, __path_list, __path_update};
@@ -13,8 +13,7 @@ pub use register::__path_register;
 pub use sync::{__path_progress, __path_start, SyncRequest};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(openapi))
-        .route("/api/v1/cascade/info", web::get().to(info::info))
+    cfg.route("/api/v1/cascade/info", web::get().to(info::info))
         .route(
             "/api/v1/cascade/register",
             web::post().to(register::register),
@@ -44,10 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/cascade/platforms/{id}/sync/{job}",
             web::get().to(sync::progress),
         );
-}
-
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(crate::openapi::spec())
 }
 
 /// 20 digits (GB/T 28181 style) or 1..=32 of `a-z 0-9 _ -`.

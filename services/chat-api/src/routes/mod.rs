@@ -11,7 +11,7 @@ mod message_read;
 mod message_send;
 mod notifications;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 
 pub use broadcasts::{
     __path_create as __path_create_broadcast, __path_list as __path_list_broadcasts,
@@ -41,68 +41,63 @@ pub(crate) fn caller(req: &HttpRequest, me: &kit::auth::AuthUser) -> crate::doma
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(openapi))
-        .route(
-            "/api/v1/conversations",
-            web::post().to(conversation_create::create_conversation),
-        )
-        .route(
-            "/api/v1/conversations",
-            web::get().to(conversation_list::list_conversations),
-        )
-        .route(
-            "/api/v1/conversations/{id}",
-            web::get().to(conversation_get::get_conversation),
-        )
-        .route(
-            "/api/v1/messages",
-            web::post().to(message_send::send_message),
-        )
-        .route("/api/v1/messages", web::get().to(message_history::history))
-        .route(
-            "/api/v1/messages/read",
-            web::post().to(message_read::mark_read),
-        )
-        .route("/api/v1/groups/{id}", web::patch().to(groups::update_group))
-        .route(
-            "/api/v1/groups/{id}/members",
-            web::post().to(groups::add_members),
-        )
-        .route(
-            "/api/v1/groups/{id}/members/{user_id}",
-            web::delete().to(groups::remove_member),
-        )
-        .route(
-            "/api/v1/groups/{id}/members/{user_id}/role",
-            web::put().to(groups::set_role),
-        )
-        .route(
-            "/api/v1/groups/{id}/members/{user_id}/mute",
-            web::put().to(groups::mute_member),
-        )
-        .route(
-            "/api/v1/groups/{id}/owner",
-            web::put().to(groups::transfer_owner),
-        )
-        .route("/api/v1/broadcasts", web::post().to(broadcasts::create))
-        .route("/api/v1/broadcasts", web::get().to(broadcasts::list))
-        .route("/api/v1/events", web::post().to(events::report))
-        .route("/api/v1/events", web::get().to(events::list))
-        .route("/api/v1/notifications", web::get().to(notifications::list))
-        .route(
-            "/api/v1/notifications/unread-count",
-            web::get().to(notifications::unread_count),
-        )
-        .route(
-            "/api/v1/notifications/read-all",
-            web::post().to(notifications::read_all),
-        )
-        .route(
-            "/api/v1/notifications/{id}/read",
-            web::post().to(notifications::read_one),
-        );
-}
-
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(crate::openapi::spec())
+    cfg.route(
+        "/api/v1/conversations",
+        web::post().to(conversation_create::create_conversation),
+    )
+    .route(
+        "/api/v1/conversations",
+        web::get().to(conversation_list::list_conversations),
+    )
+    .route(
+        "/api/v1/conversations/{id}",
+        web::get().to(conversation_get::get_conversation),
+    )
+    .route(
+        "/api/v1/messages",
+        web::post().to(message_send::send_message),
+    )
+    .route("/api/v1/messages", web::get().to(message_history::history))
+    .route(
+        "/api/v1/messages/read",
+        web::post().to(message_read::mark_read),
+    )
+    .route("/api/v1/groups/{id}", web::patch().to(groups::update_group))
+    .route(
+        "/api/v1/groups/{id}/members",
+        web::post().to(groups::add_members),
+    )
+    .route(
+        "/api/v1/groups/{id}/members/{user_id}",
+        web::delete().to(groups::remove_member),
+    )
+    .route(
+        "/api/v1/groups/{id}/members/{user_id}/role",
+        web::put().to(groups::set_role),
+    )
+    .route(
+        "/api/v1/groups/{id}/members/{user_id}/mute",
+        web::put().to(groups::mute_member),
+    )
+    .route(
+        "/api/v1/groups/{id}/owner",
+        web::put().to(groups::transfer_owner),
+    )
+    .route("/api/v1/broadcasts", web::post().to(broadcasts::create))
+    .route("/api/v1/broadcasts", web::get().to(broadcasts::list))
+    .route("/api/v1/events", web::post().to(events::report))
+    .route("/api/v1/events", web::get().to(events::list))
+    .route("/api/v1/notifications", web::get().to(notifications::list))
+    .route(
+        "/api/v1/notifications/unread-count",
+        web::get().to(notifications::unread_count),
+    )
+    .route(
+        "/api/v1/notifications/read-all",
+        web::post().to(notifications::read_all),
+    )
+    .route(
+        "/api/v1/notifications/{id}/read",
+        web::post().to(notifications::read_one),
+    );
 }

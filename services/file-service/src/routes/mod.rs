@@ -3,21 +3,16 @@
 mod download;
 mod upload;
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 
 pub use download::{__path_content, __path_metadata};
 pub use upload::__path_upload;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(openapi))
-        .route("/api/v1/files", web::post().to(upload::upload))
+    cfg.route("/api/v1/files", web::post().to(upload::upload))
         .route("/api/v1/files/{id}", web::get().to(download::metadata))
         .route(
             "/api/v1/files/{id}/content",
             web::get().to(download::content),
         );
-}
-
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(crate::openapi::spec())
 }
