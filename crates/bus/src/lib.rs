@@ -22,6 +22,6 @@ pub use batch::{BatchHandler, BatchSettings, consume_batches};
 pub use connection::{Bus, ConnectError, ExtraQueue, connect_in_background};
 pub use consumer::{Handler, HandlerError, consume, consume_concurrent};
 pub use message::{Incoming, Outgoing};
-pub use publisher::PublishError;
+pub use publisher::{PublishError, Publisher};
 pub use settings::{BusSettings, QueueType};
 pub use topology::Topology;

@@ -16,6 +16,62 @@ pub enum PublishError {
     /// not have been published; consumers are idempotent, so retrying is safe.
     #[error("broker unavailable: {0}")]
     Unavailable(String),
+    /// The data could not be serialised (a bug, never the broker's fault).
+    #[error("could not encode the envelope: {0}")]
+    Encode(String),
+}
+
+/// Envelopes from one origin onto the bus: a service makes one and every publish goes
+/// through it, so the envelope, its id, the request id header and the error handling are
+/// written once.
+#[derive(Clone)]
+pub struct Publisher {
+    pub bus: Bus,
+    origin: String,
+}
+
+impl Publisher {
+    pub fn new(bus: Bus, origin: impl Into<String>) -> Self {
+        Self {
+            bus,
+            origin: origin.into(),
+        }
+    }
+
+    /// The platform code envelopes carry as `origin`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// `data` as an envelope of `kind` from this origin (`id` is what consumers deduplicate
+    /// on), carrying `request_id` for tracing across the bus.
+    pub fn outgoing<T: serde::Serialize>(
+        &self,
+        routing_key: impl Into<String>,
+        kind: &str,
+        id: impl Into<String>,
+        data: T,
+        request_id: Option<String>,
+    ) -> Result<Outgoing, PublishError> {
+        let envelope = common_proto::bus::Envelope::new(id, kind, self.origin.clone(), data);
+        Outgoing::envelope(routing_key, &envelope, request_id)
+            .map_err(|e| PublishError::Encode(e.to_string()))
+    }
+
+    /// Publishes `out` (from [`Publisher::outgoing`]) and waits for the broker's confirm.
+    pub async fn send(&self, out: Result<Outgoing, PublishError>) -> Result<(), PublishError> {
+        self.bus.publish(&out?).await
+    }
+
+    /// For news about state that is durable already (read cursors, notifications, presence,
+    /// link status): a failure is logged and counted, never returned — clients and
+    /// operators catch up from the stored state.
+    pub async fn send_best_effort(&self, out: Result<Outgoing, PublishError>, what: &str) {
+        if let Err(e) = self.send(out).await {
+            metrics::counter!("bus_best_effort_publish_failures_total").increment(1);
+            tracing::warn!(error = %e, what, "stored, but not published");
+        }
+    }
 }
 
 impl From<PublishError> for kit::ApiError {
@@ -53,7 +109,7 @@ impl Bus {
             Ok(()) => "confirmed",
             Err(PublishError::Unroutable(_)) => "returned",
             Err(PublishError::Nacked) => "nacked",
-            Err(PublishError::Unavailable(_)) => "failed",
+            Err(PublishError::Unavailable(_) | PublishError::Encode(_)) => "failed",
         };
         metrics::counter!("bus_publish_total", "outcome" => outcome).increment(1);
         metrics::histogram!("bus_publish_duration_seconds").record(started.elapsed().as_secs_f64());

@@ -1,14 +1,14 @@
 //! One broadcast in, one publish out.
 
-use bus::{Bus, Handler, HandlerError, Incoming, Outgoing, PublishError};
+use bus::{Handler, HandlerError, Incoming, PublishError};
 use common_proto::{
-    bus::{BusEvent, Envelope, kind, routing},
+    bus::{BusEvent, kind, routing},
     ws::{Delivery, ServerFrame},
 };
 
 pub struct FanOut {
-    pub bus: Bus,
-    pub origin: String,
+    /// Envelopes from this platform onto the bus.
+    pub publisher: bus::Publisher,
 }
 
 impl Handler for FanOut {
@@ -22,24 +22,19 @@ impl Handler for FanOut {
             broadcast: serde_json::to_value(&broadcast)
                 .map_err(|e| HandlerError::Poison(e.to_string()))?,
         };
-        let delivery = Envelope::new(
+        let out = self.publisher.outgoing(
+            routing::GATEWAY_DELIVER_ALL,
+            kind::DELIVERY_REQUESTED,
             // Derived from the broadcast: a redelivery republishes the same envelope id.
             format!("{}.all", broadcast.id),
-            kind::DELIVERY_REQUESTED,
-            self.origin.clone(),
             Delivery {
                 recipients: Vec::new(),
                 frame,
                 everyone: true,
             },
-        );
-        let out = Outgoing::envelope(
-            routing::GATEWAY_DELIVER_ALL,
-            &delivery,
             msg.request_id.clone(),
-        )
-        .map_err(|e| HandlerError::Poison(e.to_string()))?;
-        match self.bus.publish(&out).await {
+        );
+        match self.publisher.send(out).await {
             Ok(()) => metrics::counter!("broadcast_fan_outs_total").increment(1),
             // No gateway is running: nobody is connected, the inbox has it anyway.
             Err(PublishError::Unroutable(_)) => {

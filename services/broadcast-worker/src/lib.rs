@@ -15,8 +15,7 @@ use std::sync::Arc;
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let bus = bus::Bus::new(&settings.bus, "broadcast-worker");
     let handler = Arc::new(fan_out::FanOut {
-        bus: bus.clone(),
-        origin: settings.common.platform_code.clone(),
+        publisher: bus::Publisher::new(bus.clone(), settings.common.platform_code.clone()),
     });
     Ok(
         Worker::new("broadcast-worker", &settings.listen, &settings.common)

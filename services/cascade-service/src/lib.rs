@@ -104,21 +104,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
 /// Publishes a peer's new link status on `system.notification.cascade.<code>` (for
 /// operators' dashboards and alerting; best effort: the registry row is the record).
 pub(crate) async fn status_changed(bus: &bus::Bus, origin: &str, code: &str, status: &str) {
-    use common_proto::bus::{Envelope, kind, routing};
-    let envelope = Envelope::new(
-        ulid::Ulid::generate().to_string(),
+    use common_proto::bus::{CascadeStatusChanged, kind, routing};
+    let publisher = bus::Publisher::new(bus.clone(), origin);
+    let out = publisher.outgoing(
+        routing::cascade_status(code),
         kind::CASCADE_STATUS_CHANGED,
-        origin,
-        serde_json::json!({"code": code, "status": status}),
+        ulid::Ulid::generate().to_string(),
+        CascadeStatusChanged {
+            code: code.to_owned(),
+            status: status.to_owned(),
+        },
+        None,
     );
-    match bus::Outgoing::envelope(routing::cascade_status(code), &envelope, None) {
-        Ok(out) => {
-            if let Err(e) = bus.publish(&out).await {
-                tracing::warn!(error = %e, code, status, "link status change not published");
-            }
-        }
-        Err(e) => tracing::error!(error = %e, "could not serialise a status change"),
-    }
+    publisher.send_best_effort(out, "link status change").await;
 }
 
 /// Marks children that missed three heartbeats `offline` and says so on the bus.

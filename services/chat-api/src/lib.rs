@@ -35,8 +35,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
     let state = web::Data::new(State {
         pool,
-        bus,
-        origin: settings.common.platform_code.clone(),
+        publisher: bus::Publisher::new(bus, settings.common.platform_code.clone()),
         group_max_members: settings.group_max_members,
     });
     let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)

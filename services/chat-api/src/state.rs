@@ -1,15 +1,14 @@
-//! Handler state, and the one way chat-api puts envelopes on the bus.
+//! Handler state: the database pool, the one publisher, and the group size limit.
 
-use crate::domain::{Error, Result};
-use common_proto::bus::Envelope;
+use crate::domain::Result;
+use bus::{Outgoing, PublishError, Publisher};
 use serde::Serialize;
 
 /// Shared by every handler and use case.
 pub(crate) struct State {
     pub pool: db::Pool,
-    pub bus: bus::Bus,
-    /// This platform's code: the `origin` of the envelopes chat-api publishes.
-    pub origin: String,
+    /// Envelopes from this platform (`origin` = its code) onto the bus.
+    pub publisher: Publisher,
     /// `INSTANT_GROUP_MAX_MEMBERS`.
     pub group_max_members: usize,
 }
@@ -20,8 +19,7 @@ impl State {
         Ok(db::pool::conn(&self.pool).await?)
     }
 
-    /// `data` as an envelope from this platform (`id` is the envelope id consumers
-    /// deduplicate on), carrying the request's id for tracing across the bus.
+    /// `data` as an envelope from this platform, carrying the request's id.
     pub fn outgoing<T: Serialize>(
         &self,
         request_id: Option<String>,
@@ -29,23 +27,18 @@ impl State {
         kind: &str,
         id: String,
         data: T,
-    ) -> Result<bus::Outgoing> {
-        let envelope = Envelope::new(id, kind, self.origin.clone(), data);
-        bus::Outgoing::envelope(routing_key, &envelope, request_id)
-            .map_err(|e| Error::Envelope(e.to_string()))
+    ) -> std::result::Result<Outgoing, PublishError> {
+        self.publisher
+            .outgoing(routing_key, kind, id, data, request_id)
     }
 
     /// For news about state that is durable already (read cursors, notifications, group
-    /// changes): a failed publish is logged and counted, never reported as a failed request
-    /// (clients catch up on reconnect).
-    pub async fn publish_best_effort(&self, out: Result<bus::Outgoing>, what: &str) {
-        let result = match out {
-            Ok(out) => self.bus.publish(&out).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        if let Err(e) = result {
-            metrics::counter!("chat_best_effort_publish_failures_total").increment(1);
-            tracing::warn!(error = %e, what, "stored, but not published");
-        }
+    /// changes): logged and counted on failure, never a failed request.
+    pub async fn publish_best_effort(
+        &self,
+        out: std::result::Result<Outgoing, PublishError>,
+        what: &str,
+    ) {
+        self.publisher.send_best_effort(out, what).await
     }
 }

@@ -2,10 +2,8 @@
 //! this envelope was handled commit together, so a redelivery changes nothing.
 
 use crate::rules::{Action, Rule};
-use bus::{Bus, Handler, HandlerError, Incoming, Outgoing};
-use common_proto::bus::{
-    BusEvent, Envelope, NotificationsCreated, UserNotification, kind, routing,
-};
+use bus::{Handler, HandlerError, Incoming};
+use common_proto::bus::{BusEvent, NotificationsCreated, UserNotification, kind, routing};
 use db::{DbError, notifications::NotificationRow};
 use diesel_async::AsyncConnection;
 use std::{collections::HashSet, sync::Mutex};
@@ -15,8 +13,8 @@ const MAX_TYPE_LABELS: usize = 200;
 
 pub struct Apply {
     pub pool: db::Pool,
-    pub bus: Bus,
-    pub origin: String,
+    /// Envelopes from this platform onto the bus.
+    pub publisher: bus::Publisher,
     pub rules: Vec<Rule>,
     pub labelled: Mutex<HashSet<String>>,
 }
@@ -88,22 +86,18 @@ impl Handler for Apply {
                 })
                 .collect(),
         };
-        let live = Envelope::new(
-            format!("{}.notify", event.id),
-            kind::NOTIFICATIONS_CREATED,
-            self.origin.clone(),
-            data,
-        );
         // The inbox rows are committed; the live push is best effort (a failure only means
         // the admins see it on their next inbox read).
-        match Outgoing::envelope(routing::EVENT_NOTIFICATION, &live, msg.request_id.clone()) {
-            Ok(out) => {
-                if let Err(e) = self.bus.publish(&out).await {
-                    tracing::warn!(error = %e, "admin notifications stored but not pushed");
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "could not serialise notifications"),
-        }
+        let live = self.publisher.outgoing(
+            routing::EVENT_NOTIFICATION,
+            kind::NOTIFICATIONS_CREATED,
+            format!("{}.notify", event.id),
+            data,
+            msg.request_id.clone(),
+        );
+        self.publisher
+            .send_best_effort(live, "admin notifications")
+            .await;
         Ok(())
     }
 }

@@ -18,8 +18,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let bus = bus::Bus::new(&settings.bus, "event-worker");
     let handler = Arc::new(apply::Apply {
         pool: pool.clone(),
-        bus: bus.clone(),
-        origin: settings.common.platform_code.clone(),
+        publisher: bus::Publisher::new(bus.clone(), settings.common.platform_code.clone()),
         rules,
         labelled: Default::default(),
     });

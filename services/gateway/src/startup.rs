@@ -38,6 +38,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             Duration::from_secs(settings.presence_lease_secs),
         ),
         bus: bus.clone(),
+        publisher: bus::Publisher::new(bus.clone(), settings.common.platform_code.clone()),
         node: node.clone(),
         verifier: verifier.clone(),
         origins: settings.cors_origin_list(),
@@ -51,7 +52,6 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             heartbeat: Duration::from_secs(settings.ws_heartbeat_secs.max(1)),
             write_timeout: Duration::from_secs(settings.ws_write_timeout_secs.max(1)),
         },
-        platform: settings.common.platform_code.clone(),
         shutdown: shutdown.signal(),
     });
     let tasks = vec![

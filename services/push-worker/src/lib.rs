@@ -21,8 +21,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             &settings.redis.prefix,
             Duration::from_secs(settings.presence_lease_secs),
         ),
-        bus: bus.clone(),
-        origin: settings.common.platform_code.clone(),
+        publisher: bus::Publisher::new(bus.clone(), settings.common.platform_code.clone()),
         cache_ttl: Duration::from_secs(settings.member_cache_secs),
         members: Default::default(),
     });

@@ -2,11 +2,11 @@
 //! MySQL, cached), where (their gateway nodes, ONE Redis round trip for all of them), then
 //! ONE publish per gateway node carrying the frame once with its recipients.
 
-use bus::{Bus, Handler, HandlerError, Incoming, Outgoing, PublishError};
+use bus::{Handler, HandlerError, Incoming, PublishError};
 use chrono::Utc;
 use common_proto::{
     ConversationId, UserId,
-    bus::{BusEvent, Envelope, HEADER_MEMBERS_VERSION, UserNotification, kind, routing},
+    bus::{BusEvent, HEADER_MEMBERS_VERSION, UserNotification, kind, routing},
     ws::{Delivery, ServerFrame},
 };
 use kit::presence::Presence;
@@ -22,8 +22,8 @@ pub type MemberCache = HashMap<ConversationId, (Instant, i64, Arc<Vec<UserId>>)>
 pub struct Push {
     pub pool: db::Pool,
     pub presence: Presence,
-    pub bus: Bus,
-    pub origin: String,
+    /// Envelopes from this platform onto the bus.
+    pub publisher: bus::Publisher,
     pub cache_ttl: Duration,
     /// conversation -> (fetched at, version, member ids). Refreshed when a message carries
     /// a newer membership version than the entry (every replica, at once), when this
@@ -103,19 +103,14 @@ impl Push {
                 frame: frame.clone(),
                 everyone: false,
             };
-            let envelope = Envelope::new(
-                ulid::Ulid::generate().to_string(),
-                kind::DELIVERY_REQUESTED,
-                self.origin.clone(),
-                delivery,
-            );
-            let out = Outgoing::envelope(
+            let out = self.publisher.outgoing(
                 routing::gateway_delivery(&node),
-                &envelope,
+                kind::DELIVERY_REQUESTED,
+                ulid::Ulid::generate().to_string(),
+                delivery,
                 request_id.clone(),
-            )
-            .map_err(|e| HandlerError::Poison(e.to_string()))?;
-            match self.bus.publish(&out).await {
+            );
+            match self.publisher.send(out).await {
                 Ok(()) => metrics::counter!("push_node_publishes_total").increment(1),
                 // The node's queue is gone: that gateway died; its clients resync on reconnect.
                 Err(PublishError::Unroutable(_)) => {

@@ -104,7 +104,7 @@ pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<S
             &message,
         )?
         .with_header(HEADER_MEMBERS_VERSION, members_version);
-    state.bus.publish(&out).await?;
+    state.publisher.bus.publish(&out).await?;
     if !notes.is_empty() {
         publish_mentions(state, caller, message.conversation_id, &notes).await;
     }

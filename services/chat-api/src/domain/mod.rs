@@ -37,9 +37,6 @@ pub enum Error {
     Refused(#[from] db::groups::Refused),
     #[error(transparent)]
     Publish(#[from] bus::PublishError),
-    /// Could not build an envelope (a bug).
-    #[error("envelope: {0}")]
-    Envelope(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -75,7 +72,7 @@ impl Classified for Error {
             Self::Db(e) => e.error_code(),
             Self::Refused(e) => e.error_code(),
             Self::Publish(bus::PublishError::Unavailable(_)) => ErrorCode::ServiceUnavailable,
-            Self::Publish(_) | Self::Envelope(_) => ErrorCode::Internal,
+            Self::Publish(_) => ErrorCode::Internal,
         }
     }
 

@@ -41,7 +41,7 @@ pub async fn broadcast(
         sender_id: Some(caller.id),
         title,
         content,
-        origin: state.origin.clone(),
+        origin: state.publisher.origin().to_owned(),
         created_at: Utc::now(),
     };
     let out = state.outgoing(
@@ -51,7 +51,7 @@ pub async fn broadcast(
         broadcast.id.clone(),
         &broadcast,
     )?;
-    state.bus.publish(&out).await?;
+    state.publisher.bus.publish(&out).await?;
     metrics::counter!("broadcasts_sent_total").increment(1);
     Ok(broadcast.id)
 }
@@ -119,7 +119,7 @@ pub async fn report(
         severity,
         payload,
         reporter_id: Some(caller.id),
-        origin: state.origin.clone(),
+        origin: state.publisher.origin().to_owned(),
         occurred_at: Utc::now(),
     };
     let out = state.outgoing(
@@ -129,7 +129,7 @@ pub async fn report(
         event.id.clone(),
         &event,
     )?;
-    state.bus.publish(&out).await?;
+    state.publisher.bus.publish(&out).await?;
     Ok(event.id)
 }
 

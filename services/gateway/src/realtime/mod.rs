@@ -11,7 +11,7 @@ pub mod connection;
 pub mod hub;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use bus::{Bus, ExtraQueue, Handler, HandlerError, Incoming, Outgoing};
+use bus::{Bus, ExtraQueue, Handler, HandlerError, Incoming};
 use common_proto::{
     UserId,
     bus::{Envelope, PresenceChanged, TypingStarted, kind, routing},
@@ -41,13 +41,14 @@ pub struct Realtime {
     pub hub: Arc<hub::Hub>,
     pub presence: Presence,
     pub bus: Bus,
+    /// Presence and typing envelopes from this platform.
+    pub publisher: bus::Publisher,
     /// This node's id: its delivery queue's name and its presence entries.
     pub node: String,
     pub verifier: Verifier,
     pub origins: Vec<String>,
     pub chat_url: String,
     pub limits: WsLimits,
-    pub platform: String,
     pub shutdown: ShutdownSignal,
 }
 
@@ -71,21 +72,16 @@ impl Realtime {
         }
     }
 
+    /// Presence and typing are news, not state: best effort.
     async fn publish(&self, routing_key: String, kind: &str, data: impl serde::Serialize) {
-        let envelope = Envelope::new(
-            ulid::Ulid::generate().to_string(),
+        let out = self.publisher.outgoing(
+            routing_key,
             kind,
-            self.platform.clone(),
+            ulid::Ulid::generate().to_string(),
             data,
+            None,
         );
-        match Outgoing::envelope(routing_key, &envelope, None) {
-            Ok(out) => {
-                if let Err(e) = self.bus.publish(&out).await {
-                    tracing::warn!(error = %e, kind, "could not publish");
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "could not serialise an envelope"),
-        }
+        self.publisher.send_best_effort(out, kind).await;
     }
 
     async fn publish_presence(&self, user: UserId, online: bool) {
