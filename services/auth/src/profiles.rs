@@ -7,12 +7,9 @@ use kit::{ApiError, ApiResult};
 
 /// The caller's own account (unauthorized when it no longer exists).
 pub async fn me(state: &State, id: i64) -> ApiResult<User> {
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let user = db::users::by_id(&mut conn, id)
+    view(state, id)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))?;
-    drop(conn);
-    Ok(state.user_view(&user).await)
+        .ok_or_else(|| ApiError::unauthorized("account no longer exists"))
 }
 
 /// Applies validated profile changes.
@@ -25,12 +22,21 @@ pub async fn update(state: &State, id: i64, changes: ProfileChanges) -> ApiResul
 
 /// Any user by id, with the live online flag.
 pub async fn get(state: &State, id: i64) -> ApiResult<User> {
-    let mut conn = db::pool::conn(&state.pool).await?;
-    let user = db::users::by_id(&mut conn, id)
+    view(state, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
+/// The public view of user `id` with the online flag (the connection is given back
+/// before Redis is asked).
+async fn view(state: &State, id: i64) -> ApiResult<Option<User>> {
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let user = db::users::by_id(&mut conn, id).await?;
     drop(conn);
-    Ok(state.user_view(&user).await)
+    Ok(match user {
+        Some(user) => Some(state.user_view(&user).await),
+        None => None,
+    })
 }
 
 /// Users whose username or display name starts with `q`.
