@@ -6,8 +6,8 @@ use crate::{
     DbError,
     schema::{broadcast_read_cursors as cursors, broadcasts as b, users},
 };
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use common_proto::{UserId, rest::Broadcast};
+use chrono::NaiveDateTime;
+use common_proto::UserId;
 use diesel::prelude::*;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 
@@ -20,30 +20,6 @@ pub struct BroadcastRow {
     pub content: String,
     pub origin: String,
     pub created_at: NaiveDateTime,
-}
-
-impl BroadcastRow {
-    pub fn to_public(&self) -> Broadcast {
-        Broadcast {
-            id: self.id.clone(),
-            sender_id: self.sender_id,
-            title: self.title.clone(),
-            content: self.content.clone(),
-            origin: self.origin.clone(),
-            created_at: Utc.from_utc_datetime(&self.created_at),
-        }
-    }
-
-    pub fn from_public(x: &Broadcast) -> Self {
-        Self {
-            id: x.id.clone(),
-            sender_id: x.sender_id,
-            title: x.title.clone(),
-            content: x.content.clone(),
-            origin: x.origin.clone(),
-            created_at: x.created_at.naive_utc(),
-        }
-    }
 }
 
 /// Stores broadcasts, skipping ids already stored (redeliveries).

@@ -1,8 +1,7 @@
 //! Peer platforms of the cascade: the parent and the children of this platform.
 
 use crate::{DbError, last_insert_id, schema::cascade_platforms as p};
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use common_proto::rest::Platform;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 
@@ -24,28 +23,6 @@ pub struct PlatformRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl PlatformRow {
-    pub fn to_public(&self) -> Platform {
-        let t = |d: &NaiveDateTime| Utc.from_utc_datetime(d);
-        Platform {
-            id: self.id,
-            code: self.code.clone(),
-            name: self.name.clone(),
-            relation: self.relation.clone(),
-            level: self.level,
-            api_url: self.api_url.clone(),
-            enabled: self.enabled,
-            status: self.status.clone(),
-            last_heartbeat_at: self.last_heartbeat_at.as_ref().map(t),
-            forwarded_count: self.forwarded_count,
-            dropped_count: self.dropped_count,
-            last_error: self.last_error.clone(),
-            created_at: t(&self.created_at),
-            updated_at: t(&self.updated_at),
-        }
-    }
 }
 
 /// A new peer.

@@ -5,8 +5,8 @@ use crate::{
     DbError,
     schema::{conversation_members as members, conversation_seqs, conversations, users},
 };
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use common_proto::{ConversationId, UserId, rest};
+use chrono::{NaiveDateTime, Utc};
+use common_proto::{ConversationId, UserId};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 
@@ -35,21 +35,6 @@ pub struct MemberRow {
     pub joined_at: NaiveDateTime,
     pub left_seq: Option<i64>,
     pub muted_until: Option<NaiveDateTime>,
-}
-
-impl MemberRow {
-    pub fn to_public(&self) -> rest::Member {
-        rest::Member {
-            user_id: self.user_id,
-            role: self.role.clone(),
-            last_read_seq: self.last_read_seq,
-            joined_at: Utc.from_utc_datetime(&self.joined_at),
-            muted_until: self
-                .muted_until
-                .filter(|t| *t > Utc::now().naive_utc())
-                .map(|t| Utc.from_utc_datetime(&t)),
-        }
-    }
 }
 
 /// `"min:max"`: one direct conversation per pair of users.

@@ -4,8 +4,8 @@ use crate::{
     DbError,
     schema::{events as e, processed_envelopes as processed, users},
 };
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use common_proto::{UserId, rest::Event};
+use chrono::{NaiveDateTime, Utc};
+use common_proto::UserId;
 use diesel::prelude::*;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 
@@ -20,32 +20,6 @@ pub struct EventRow {
     pub reporter_id: Option<UserId>,
     pub origin: String,
     pub occurred_at: NaiveDateTime,
-}
-
-impl EventRow {
-    pub fn to_public(&self) -> Event {
-        Event {
-            id: self.id.clone(),
-            kind: self.kind.clone(),
-            severity: self.severity.clone(),
-            payload: serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null),
-            reporter_id: self.reporter_id,
-            origin: self.origin.clone(),
-            occurred_at: Utc.from_utc_datetime(&self.occurred_at),
-        }
-    }
-
-    pub fn from_public(x: &Event) -> Self {
-        Self {
-            id: x.id.clone(),
-            kind: x.kind.clone(),
-            severity: x.severity.clone(),
-            payload: x.payload.to_string(),
-            reporter_id: x.reporter_id,
-            origin: x.origin.clone(),
-            occurred_at: x.occurred_at.naive_utc(),
-        }
-    }
 }
 
 /// Stores events, skipping ids already stored (redeliveries).

@@ -6,8 +6,8 @@ use crate::{
     DbError,
     schema::{conversation_members as members, file_attachments as attachments, files},
 };
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use common_proto::{ConversationId, UserId, rest::FileInfo};
+use chrono::{NaiveDateTime, Utc};
+use common_proto::{ConversationId, UserId};
 use diesel::prelude::*;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 
@@ -30,21 +30,6 @@ pub struct FileRow {
     pub is_avatar: bool,
     pub referenced_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
-}
-
-impl FileRow {
-    pub fn to_public(&self) -> FileInfo {
-        FileInfo {
-            id: self.id.clone(),
-            filename: self.filename.clone(),
-            size: self.size,
-            content_type: self.content_type.clone(),
-            sha256: self.sha256.clone(),
-            width: self.width,
-            height: self.height,
-            created_at: Utc.from_utc_datetime(&self.created_at),
-        }
-    }
 }
 
 pub async fn insert(conn: &mut AsyncMysqlConnection, row: &FileRow) -> Result<(), DbError> {

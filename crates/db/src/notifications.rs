@@ -2,8 +2,8 @@
 //! owner, so a notification is only ever visible to (and markable by) its owner.
 
 use crate::{DbError, schema::notifications as n};
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use common_proto::{UserId, rest::Notification};
+use chrono::{NaiveDateTime, Utc};
+use common_proto::UserId;
 use diesel::prelude::*;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 
@@ -28,16 +28,6 @@ impl NotificationRow {
             payload: payload.to_string(),
             read_at: None,
             created_at: Utc::now().naive_utc(),
-        }
-    }
-
-    pub fn to_public(&self) -> Notification {
-        Notification {
-            id: self.id.clone(),
-            kind: self.kind.clone(),
-            payload: serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null),
-            read: self.read_at.is_some(),
-            created_at: Utc.from_utc_datetime(&self.created_at),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Accounts: the queries of `auth` (and of `admin.sh create-admin`).
 
 use crate::{DbError, schema::users};
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use common_proto::{UserId, rest};
+use chrono::{NaiveDateTime, Utc};
+use common_proto::UserId;
 use diesel::prelude::*;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl};
 
@@ -19,23 +19,6 @@ pub struct UserRow {
     pub role: String,
     pub last_seen_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
-}
-
-impl UserRow {
-    /// The public view (no password hash).
-    pub fn to_public(&self) -> rest::User {
-        rest::User {
-            id: self.id,
-            username: self.username.clone(),
-            display_name: self.display_name.clone(),
-            avatar_file_id: self.avatar_file_id.clone(),
-            bio: self.bio.clone(),
-            role: self.role.clone(),
-            created_at: Utc.from_utc_datetime(&self.created_at),
-            online: None,
-            last_seen_at: self.last_seen_at.map(|t| Utc.from_utc_datetime(&t)),
-        }
-    }
 }
 
 #[derive(Debug, Insertable)]

@@ -9,6 +9,7 @@ use common_proto::{
 };
 use db::tokens::Rotation;
 use kit::{ApiError, ApiResult};
+use views::ToPublic;
 
 /// Creates an account with a validated username, password and display name.
 pub async fn register(

@@ -4,6 +4,7 @@ use crate::state::State;
 use common_proto::rest::User;
 use db::users::ProfileChanges;
 use kit::{ApiError, ApiResult};
+use views::ToPublic;
 
 /// The caller's own account (unauthorized when it no longer exists).
 pub async fn me(state: &State, id: i64) -> ApiResult<User> {

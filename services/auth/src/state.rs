@@ -1,6 +1,7 @@
 //! The state every auth handler and use case shares.
 
 use crate::{passwords::Hasher, tokens::Signer};
+use views::ToPublic;
 
 /// Shared state of the handlers.
 pub(crate) struct State {

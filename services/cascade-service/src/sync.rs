@@ -6,6 +6,7 @@
 use crate::link;
 use common_proto::bus::{Envelope, kind};
 use db::cascade::PlatformRow;
+use views::ToPublic;
 
 /// Rows replayed by one job at most.
 pub const MAX_ROWS: i64 = 10_000;

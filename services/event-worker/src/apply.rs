@@ -7,6 +7,7 @@ use common_proto::bus::{BusEvent, NotificationsCreated, UserNotification, kind, 
 use db::{DbError, notifications::NotificationRow};
 use diesel_async::AsyncConnection;
 use std::{collections::HashSet, sync::Mutex};
+use views::ToPublic;
 
 /// Distinct event types given their own metric label; the rest count as `other`.
 const MAX_TYPE_LABELS: usize = 200;

@@ -39,7 +39,7 @@ fn parse(msg: &Incoming) -> Parsed {
                 && m.content.chars().count() <= limits::MAX_CONTENT_CHARS
                 && common_proto::is_id(&m.id) =>
         {
-            Parsed::Message(MessageRow::from_public(&m), occurred_at)
+            Parsed::Message(views::message_row(&m), occurred_at)
         }
         Some(BusEvent::MessageSent(_)) => Parsed::Poison("message out of bounds".into()),
         Some(BusEvent::BroadcastSent(b))
@@ -48,7 +48,7 @@ fn parse(msg: &Incoming) -> Parsed {
                 && b.content.chars().count() <= limits::MAX_BROADCAST_CONTENT_CHARS
                 && b.origin.len() <= 32 =>
         {
-            Parsed::Broadcast(BroadcastRow::from_public(&b))
+            Parsed::Broadcast(views::broadcast_row(&b))
         }
         Some(BusEvent::BroadcastSent(_)) => Parsed::Poison("broadcast out of bounds".into()),
         Some(BusEvent::EventReported(e))
@@ -57,7 +57,7 @@ fn parse(msg: &Incoming) -> Parsed {
                 && e.severity.len() <= 16
                 && e.origin.len() <= 32 =>
         {
-            Parsed::Event(EventRow::from_public(&e))
+            Parsed::Event(views::event_row(&e))
         }
         Some(BusEvent::EventReported(_)) => Parsed::Poison("event out of bounds".into()),
         _ => Parsed::Poison(format!(

@@ -1,6 +1,6 @@
 //! Peer platforms (admins only; anyone else 403).
 
-use super::{sha256_hex, valid_code, valid_name, valid_url};
+use super::{check_code, check_name, check_url, sha256_hex};
 use crate::{registry, state::State};
 use actix_web::{HttpResponse, web};
 use common_proto::{
@@ -8,6 +8,7 @@ use common_proto::{
     rest::{CreatePlatform, Platform, UpdatePlatform},
 };
 use kit::{ApiError, ApiResult, auth::AuthUser};
+use views::ToPublic;
 
 fn admin(me: &AuthUser) -> ApiResult<()> {
     if me.is_admin() {
@@ -38,30 +39,15 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     admin(&me)?;
     let c = body.into_inner();
-    if !valid_code(&c.code) {
-        return Err(ApiError::validation(
-            "code",
-            "must be 20 digits or 1 to 32 of a-z 0-9 _ -",
-        ));
-    }
-    if c.code == state.info.platform_id {
-        return Err(ApiError::validation("code", "is this platform's own code"));
-    }
-    if !valid_name(&c.name) {
-        return Err(ApiError::validation("name", "must be 1 to 100 characters"));
-    }
+    check_code(&c.code, &state.info.platform_id)?;
+    check_name(&c.name)?;
     if c.relation != "parent" && c.relation != "child" {
         return Err(ApiError::validation(
             "relation",
             "must be \"parent\" or \"child\"",
         ));
     }
-    if c.api_url.as_deref().is_some_and(|u| !valid_url(u)) {
-        return Err(ApiError::validation(
-            "api_url",
-            "must be an http(s) URL of at most 255 characters",
-        ));
-    }
+    check_url(c.api_url.as_deref())?;
     if c.registration_token
         .as_deref()
         .is_some_and(|t| !(16..=256).contains(&t.len()))
@@ -101,15 +87,10 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     admin(&me)?;
     let u = body.into_inner();
-    if u.name.as_deref().is_some_and(|n| !valid_name(n)) {
-        return Err(ApiError::validation("name", "must be 1 to 100 characters"));
+    if let Some(name) = &u.name {
+        check_name(name)?;
     }
-    if u.api_url.as_deref().is_some_and(|a| !valid_url(a)) {
-        return Err(ApiError::validation(
-            "api_url",
-            "must be an http(s) URL of at most 255 characters",
-        ));
-    }
+    check_url(u.api_url.as_deref())?;
     let id = path.into_inner();
     let name = u.name.as_deref().map(str::trim);
     let row = registry::update(&state, id, name, u.level, u.api_url.as_deref(), u.enabled).await?;

@@ -7,7 +7,7 @@
 //! * an unknown child: `INSTANT_CASCADE_REGISTRATION_TOKEN` enrols it (201), anything else
 //!   is 401.
 
-use super::{sha256_hex, valid_code, valid_name, valid_url};
+use super::{check_code, check_name, check_url, sha256_hex};
 use crate::{registry, state::State};
 use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
@@ -15,6 +15,7 @@ use common_proto::{
     rest::{RegisterPlatform, Registered},
 };
 use kit::{ApiError, ApiResult};
+use views::ToPublic;
 
 #[utoipa::path(post, path = "/api/v1/cascade/register", tag = "cascade", request_body = RegisterPlatform,
     responses((status = 200, description = "registered again", body = Registered), (status = 201, body = Registered),
@@ -33,21 +34,9 @@ pub async fn register(
         .filter(|t| !t.is_empty() && t.len() <= 256)
         .ok_or_else(|| ApiError::unauthorized("a registration token is required"))?;
     let r = body.into_inner();
-    if !valid_code(&r.code) || r.code == state.info.platform_id {
-        return Err(ApiError::validation(
-            "code",
-            "must be 20 digits or 1 to 32 of a-z 0-9 _ -, not this platform's",
-        ));
-    }
-    if !valid_name(&r.name) {
-        return Err(ApiError::validation("name", "must be 1 to 100 characters"));
-    }
-    if r.api_url.as_deref().is_some_and(|u| !valid_url(u)) {
-        return Err(ApiError::validation(
-            "api_url",
-            "must be an http(s) URL of at most 255 characters",
-        ));
-    }
+    check_code(&r.code, &state.info.platform_id)?;
+    check_name(&r.name)?;
+    check_url(r.api_url.as_deref())?;
     let presented = sha256_hex(token);
     let (row, created, was_online) = registry::register(&state, &r, &presented).await?;
     if !was_online {

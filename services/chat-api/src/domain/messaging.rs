@@ -12,6 +12,7 @@ use common_proto::{
     rest::{Message, SendMessage, limits},
 };
 use db::messages::Taken;
+use views::ToPublic;
 
 /// A send's outcome: the message, and whether it repeats an earlier send.
 pub struct Sent {

@@ -5,6 +5,7 @@ use super::{Caller, Error, Result};
 use crate::state::State;
 use chrono::{TimeZone, Utc};
 use common_proto::rest::Notification;
+use views::ToPublic;
 
 /// Newest first, at most `limit`, before the id `before`.
 pub async fn list(

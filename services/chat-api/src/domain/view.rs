@@ -6,6 +6,7 @@ use common_proto::rest::{Conversation, Member, Message};
 use db::conversations::{ConversationRow, MemberRow};
 use diesel_async::AsyncMysqlConnection;
 use std::collections::HashMap;
+use views::ToPublic;
 
 /// The conversation as `me` sees it: their cursor, unread count, the newest message and,
 /// when `with_members`, the current members with their roles.

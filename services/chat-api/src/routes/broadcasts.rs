@@ -12,6 +12,7 @@ use common_proto::{
 };
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
+use views::ToPublic;
 
 #[utoipa::path(post, path = "/api/v1/broadcasts", tag = "broadcasts", security(("bearer" = [])), request_body = CreateBroadcast,
     responses((status = 202, body = Accepted), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]

@@ -11,6 +11,7 @@ use common_proto::{
 };
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
+use views::ToPublic;
 
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", security(("bearer" = [])), request_body = ReportEvent,
     responses((status = 202, body = Accepted), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]

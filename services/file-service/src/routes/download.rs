@@ -12,6 +12,7 @@ use futures_util::TryStreamExt;
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use object_store::{GetOptions, GetRange, path::Path};
 use std::ops::Range;
+use views::ToPublic;
 
 /// A file's metadata: for its uploader, members of a conversation it was sent to, and
 /// everyone for avatars; 404 for anyone else.

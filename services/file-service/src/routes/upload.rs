@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use object_store::{ObjectStoreExt, WriteMultipart, path::Path};
 use sha2::{Digest, Sha256};
+use views::ToPublic;
 
 /// Bytes kept from the start of the file to detect its type and image size.
 const HEAD_BYTES: usize = 64 * 1024;
