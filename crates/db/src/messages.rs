@@ -7,8 +7,8 @@ use crate::{
     DbError,
     schema::{conversation_members as members, conversations, messages, send_receipts as receipts},
 };
-use chrono::{NaiveDateTime, TimeZone, Utc};
-use common_proto::{ConversationId, UserId, rest::Message};
+use chrono::{NaiveDateTime, Utc};
+use common_proto::{ConversationId, UserId};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 use std::collections::HashMap;
@@ -20,6 +20,26 @@ pub struct Receipt {
     pub message_id: String,
     pub seq: i64,
     pub created_at: NaiveDateTime,
+}
+
+/// Takes the next seq of `conversation` (sends and group changes share the counter) and
+/// holds its row lock until the transaction ends: that lock is what orders everything
+/// written to one conversation. The counter row is created with the first seq;
+/// `LAST_INSERT_ID(expr)` hands the new value back on this connection.
+pub async fn next_seq(
+    c: &mut AsyncMysqlConnection,
+    conversation: ConversationId,
+) -> Result<i64, DbError> {
+    diesel::sql_query(
+        "INSERT INTO conversation_seqs (conversation_id, seq_reserved) VALUES (?, LAST_INSERT_ID(1)) \
+         ON DUPLICATE KEY UPDATE seq_reserved = LAST_INSERT_ID(seq_reserved + 1)",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(conversation)
+    .execute(c)
+    .await?;
+    Ok(diesel::select(last_insert_id())
+        .get_result::<u64>(c)
+        .await? as i64)
 }
 
 /// The outcome of [`take_seq`].
@@ -53,18 +73,7 @@ pub async fn take_seq(
     let created_at = Utc::now().naive_utc();
     let result = conn
         .transaction::<_, DbError, _>(async |c| {
-            // The counter row is created with the first send; LAST_INSERT_ID(expr) hands
-            // the new value back on this connection.
-            diesel::sql_query(
-                "INSERT INTO conversation_seqs (conversation_id, seq_reserved) VALUES (?, LAST_INSERT_ID(1)) \
-                 ON DUPLICATE KEY UPDATE seq_reserved = LAST_INSERT_ID(seq_reserved + 1)",
-            )
-            .bind::<diesel::sql_types::BigInt, _>(conversation)
-            .execute(c)
-            .await?;
-            let seq = diesel::select(last_insert_id())
-                .get_result::<u64>(c)
-                .await? as i64;
+            let seq = next_seq(c, conversation).await?;
             diesel::insert_into(receipts::table)
                 .values((
                     receipts::conversation_id.eq(conversation),
@@ -144,39 +153,6 @@ pub struct MessageRow {
     pub file_id: Option<String>,
     pub reply_to: Option<String>,
     pub created_at: NaiveDateTime,
-}
-
-impl MessageRow {
-    pub fn to_public(&self) -> Message {
-        Message {
-            id: self.id.clone(),
-            conversation_id: self.conversation_id,
-            seq: self.seq,
-            sender_id: self.sender_id,
-            kind: self.kind.clone(),
-            content: self.content.clone(),
-            file_id: self.file_id.clone(),
-            reply_to: self.reply_to.clone(),
-            created_at: Utc.from_utc_datetime(&self.created_at),
-            client_msg_id: self.client_msg_id.clone(),
-            file: None,
-        }
-    }
-
-    pub fn from_public(m: &Message) -> Self {
-        Self {
-            id: m.id.clone(),
-            conversation_id: m.conversation_id,
-            seq: m.seq,
-            sender_id: m.sender_id,
-            client_msg_id: m.client_msg_id.clone(),
-            kind: m.kind.clone(),
-            content: m.content.clone(),
-            file_id: m.file_id.clone(),
-            reply_to: m.reply_to.clone(),
-            created_at: m.created_at.naive_utc(),
-        }
-    }
 }
 
 /// Inserts a batch in one transaction, skipping rows already there (redeliveries), and

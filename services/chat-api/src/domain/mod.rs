@@ -5,6 +5,7 @@
 //! table's terms; kit turns it into the HTTP error through [`Classified`].
 
 pub mod conversations;
+pub mod group_policy;
 pub mod groups;
 pub mod messaging;
 pub mod notifications;
@@ -33,8 +34,6 @@ pub enum Error {
     },
     #[error(transparent)]
     Db(#[from] db::DbError),
-    #[error(transparent)]
-    Refused(#[from] db::groups::Refused),
     #[error(transparent)]
     Publish(#[from] bus::PublishError),
 }
@@ -70,7 +69,6 @@ impl Classified for Error {
             Self::Invalid { .. } => ErrorCode::ValidationFailed,
             Self::TooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::Db(e) => e.error_code(),
-            Self::Refused(e) => e.error_code(),
             Self::Publish(bus::PublishError::Unavailable(_)) => ErrorCode::ServiceUnavailable,
             Self::Publish(_) => ErrorCode::Internal,
         }
@@ -79,16 +77,12 @@ impl Classified for Error {
     fn public_message(&self) -> String {
         match self {
             Self::Db(e) => e.public_message(),
-            Self::Refused(e) => e.public_message(),
             other => other.to_string(),
         }
     }
 
     fn field(&self) -> Option<&str> {
-        match self {
-            Self::Refused(e) => e.field(),
-            other => other.field_name(),
-        }
+        self.field_name()
     }
 }
 

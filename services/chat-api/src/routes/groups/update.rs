@@ -7,6 +7,7 @@ use common_proto::{
     error::ErrorBody,
     rest::{Conversation, UpdateGroup, limits},
 };
+use db::groups::GroupFields;
 use kit::{ApiError, ApiResult, auth::AuthUser};
 
 /// Edits the name, announcement or avatar (owner and admins).
@@ -29,7 +30,10 @@ pub async fn update_group(
     if let Some(n) = &name {
         let chars = n.chars().count();
         if chars == 0 || chars > limits::MAX_GROUP_NAME_CHARS || n.chars().any(char::is_control) {
-            return Err(ApiError::validation("name", "must be 1 to 100 characters"));
+            return Err(ApiError::validation(
+                "name",
+                format!("must be 1 to {} characters", limits::MAX_GROUP_NAME_CHARS),
+            ));
         }
     }
     if let Some(Some(a)) = &announcement
@@ -37,7 +41,10 @@ pub async fn update_group(
     {
         return Err(ApiError::validation(
             "announcement",
-            "must be at most 2000 characters",
+            format!(
+                "must be at most {} characters",
+                limits::MAX_ANNOUNCEMENT_CHARS
+            ),
         ));
     }
     if let Some(Some(f)) = &avatar_file_id
@@ -45,10 +52,10 @@ pub async fn update_group(
     {
         return Err(ApiError::validation("avatar_file_id", "is not a file id"));
     }
-    let op = Op::Update {
+    let op = Op::Update(GroupFields {
         name,
         announcement,
         avatar_file_id,
-    };
+    });
     change(&req, &state, &me, path.into_inner(), op).await
 }
