@@ -62,6 +62,19 @@ fn now_ms() -> i64 {
 }
 
 impl Presence {
+    /// Presence in the Redis of `redis`, with the lease of `presence`.
+    pub fn from_settings(
+        pool: Pool,
+        redis: &crate::settings::RedisSettings,
+        presence: &crate::settings::PresenceSettings,
+    ) -> Self {
+        Self::new(
+            pool,
+            &redis.prefix,
+            Duration::from_secs(presence.lease_secs),
+        )
+    }
+
     pub fn new(pool: Pool, prefix: &str, lease: Duration) -> Self {
         Self {
             pool,

@@ -56,6 +56,21 @@ pub struct RedisSettings {
     pub pool_size: usize,
 }
 
+/// Presence leases in Redis: the gateways write them, push-worker reads them, so both
+/// must agree on the lifetime.
+#[derive(Debug, Clone, Args)]
+pub struct PresenceSettings {
+    /// Lifetime of a presence lease: a dead gateway's users go offline within this plus
+    /// one heartbeat.
+    #[arg(
+        id = "presence_lease_secs",
+        long = "presence-lease-secs",
+        env = "INSTANT_PRESENCE_LEASE_SECS",
+        default_value_t = 20
+    )]
+    pub lease_secs: u64,
+}
+
 /// Access-token verification, for every service that takes authenticated requests.
 #[derive(Debug, Clone, Args)]
 pub struct JwtVerifySettings {

@@ -25,14 +25,18 @@ use kit::{
 };
 pub use settings::Settings;
 
-/// Runs the subcommand if one was given, otherwise serves until SIGTERM.
-pub async fn main(settings: Settings) -> anyhow::Result<()> {
-    match &settings.command {
-        Some(settings::Command::CreateAdmin { username }) => {
-            admin::create_admin_from_stdin(&settings, username).await
+/// The binary: settings from the environment, then the subcommand if one was given,
+/// otherwise serve until SIGTERM.
+pub fn main() -> anyhow::Result<()> {
+    let settings = <Settings as clap::Parser>::parse();
+    kit::lifecycle::run_binary(&settings.common.clone(), async move {
+        match &settings.command {
+            Some(settings::Command::CreateAdmin { username }) => {
+                admin::create_admin_from_stdin(&settings, username).await
+            }
+            None => build(settings).await?.run_until_terminated().await,
         }
-        None => build(settings).await?.run_until_terminated().await,
-    }
+    })
 }
 
 /// The service: state, routes, readiness.

@@ -4,14 +4,21 @@ use kit::ApiError;
 
 pub const PASSWORD_MIN_BYTES: usize = 8;
 pub const PASSWORD_MAX_BYTES: usize = 128;
+pub const USERNAME_BYTES: std::ops::RangeInclusive<usize> = 3..=32;
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+pub const MAX_BIO_CHARS: usize = 500;
 
 /// 3..=32 characters of `A-Z a-z 0-9 _ . -`. ASCII only, so no look-alike names.
 pub fn username(name: &str) -> Result<(), ApiError> {
     let len = name.len();
-    if !(3..=32).contains(&len) {
+    if !USERNAME_BYTES.contains(&len) {
         return Err(ApiError::validation(
             "username",
-            "must be 3 to 32 characters",
+            format!(
+                "must be {} to {} characters",
+                USERNAME_BYTES.start(),
+                USERNAME_BYTES.end()
+            ),
         ));
     }
     if !name
@@ -48,10 +55,10 @@ pub fn password(password: &str) -> Result<(), ApiError> {
 pub fn display_name(name: &str) -> Result<String, ApiError> {
     let trimmed = name.trim();
     let count = trimmed.chars().count();
-    if count == 0 || count > 64 {
+    if count == 0 || count > MAX_DISPLAY_NAME_CHARS {
         return Err(ApiError::validation(
             "display_name",
-            "must be 1 to 64 characters",
+            format!("must be 1 to {MAX_DISPLAY_NAME_CHARS} characters"),
         ));
     }
     if trimmed.chars().any(char::is_control) {
@@ -65,10 +72,10 @@ pub fn display_name(name: &str) -> Result<String, ApiError> {
 
 /// Up to 500 characters.
 pub fn bio(bio: &str) -> Result<(), ApiError> {
-    if bio.chars().count() > 500 {
+    if bio.chars().count() > MAX_BIO_CHARS {
         return Err(ApiError::validation(
             "bio",
-            "must be at most 500 characters",
+            format!("must be at most {MAX_BIO_CHARS} characters"),
         ));
     }
     Ok(())

@@ -22,6 +22,14 @@ use kit::{
 pub use settings::Settings;
 use state::State;
 
+/// The binary: settings from the environment, then serve until SIGTERM.
+pub fn main() -> anyhow::Result<()> {
+    let settings = <Settings as clap::Parser>::parse();
+    kit::lifecycle::run_binary(&settings.common.clone(), async move {
+        build(settings).await?.run_until_terminated().await
+    })
+}
+
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
     let pool = db::pool::pool(&settings.db)?;

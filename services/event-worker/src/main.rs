@@ -1,13 +1,5 @@
 //! `event-worker`. See the crate docs in `lib.rs`.
 
-use clap::Parser;
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let settings = event_worker::Settings::parse();
-    kit::telemetry::init(&settings.common.log, &settings.common.log_format);
-    event_worker::build(settings)
-        .await?
-        .run_until_terminated()
-        .await
+fn main() -> anyhow::Result<()> {
+    event_worker::main()
 }

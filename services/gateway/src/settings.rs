@@ -1,7 +1,7 @@
 //! The gateway's settings (environment variables; `gateway --help` lists them).
 
 use clap::Parser;
-use kit::settings::{CommonSettings, JwtVerifySettings, RedisSettings};
+use kit::settings::{CommonSettings, JwtVerifySettings, PresenceSettings, RedisSettings};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -15,6 +15,8 @@ pub struct Settings {
     pub common: CommonSettings,
     #[command(flatten)]
     pub redis: RedisSettings,
+    #[command(flatten)]
+    pub presence: PresenceSettings,
     #[command(flatten)]
     pub jwt: JwtVerifySettings,
     #[command(flatten)]
@@ -45,10 +47,6 @@ pub struct Settings {
     /// Seconds between server pings and presence-lease refreshes.
     #[arg(long, env = "INSTANT_WS_HEARTBEAT_SECS", default_value_t = 5)]
     pub ws_heartbeat_secs: u64,
-    /// Lifetime of a presence lease: a dead gateway's users go offline within this plus
-    /// one heartbeat.
-    #[arg(long, env = "INSTANT_PRESENCE_LEASE_SECS", default_value_t = 20)]
-    pub presence_lease_secs: u64,
     #[arg(
         long,
         env = "INSTANT_AUTH_URL",

@@ -10,17 +10,21 @@ use kit::{lifecycle::Service, presence::Presence, worker::Worker};
 pub use settings::Settings;
 use std::{sync::Arc, time::Duration};
 
+/// The binary: settings from the environment, then serve until SIGTERM.
+pub fn main() -> anyhow::Result<()> {
+    let settings = <Settings as clap::Parser>::parse();
+    kit::lifecycle::run_binary(&settings.common.clone(), async move {
+        build(settings).await?.run_until_terminated().await
+    })
+}
+
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let pool = db::pool::pool(&settings.db)?;
     let redis = kit::redis::pool(&settings.redis)?;
     let bus = bus::Bus::new(&settings.bus, "push-worker");
     let handler = Arc::new(push::Push {
         pool: pool.clone(),
-        presence: Presence::new(
-            redis.clone(),
-            &settings.redis.prefix,
-            Duration::from_secs(settings.presence_lease_secs),
-        ),
+        presence: Presence::from_settings(redis.clone(), &settings.redis, &settings.presence),
         publisher: bus::Publisher::new(bus.clone(), settings.common.platform_code.clone()),
         cache_ttl: Duration::from_secs(settings.member_cache_secs),
         members: Default::default(),

@@ -1,7 +1,7 @@
 //! `push-worker`'s settings (environment variables; `--help` lists them).
 
 use clap::Parser;
-use kit::settings::{CommonSettings, RedisSettings};
+use kit::settings::{CommonSettings, PresenceSettings, RedisSettings};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -18,6 +18,8 @@ pub struct Settings {
     #[command(flatten)]
     pub redis: RedisSettings,
     #[command(flatten)]
+    pub presence: PresenceSettings,
+    #[command(flatten)]
     pub bus: bus::BusSettings,
     /// Seconds a conversation's member list is cached (membership events invalidate it).
     #[arg(long, env = "INSTANT_MEMBER_CACHE_SECS", default_value_t = 30)]
@@ -25,7 +27,4 @@ pub struct Settings {
     /// Events handled at once (each waits for its publish confirms).
     #[arg(long, env = "INSTANT_PUSH_CONCURRENCY", default_value_t = 32)]
     pub concurrency: usize,
-    /// Must match the gateways' lease (used only for reading presence).
-    #[arg(long, env = "INSTANT_PRESENCE_LEASE_SECS", default_value_t = 20)]
-    pub presence_lease_secs: u64,
 }

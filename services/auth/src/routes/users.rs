@@ -1,4 +1,4 @@
-use crate::{profiles, state::State};
+use crate::{profiles, state::State, validate::MAX_DISPLAY_NAME_CHARS};
 use actix_web::{HttpResponse, web};
 use common_proto::{
     error::ErrorBody,
@@ -27,6 +27,9 @@ pub struct SearchQuery {
     pub limit: Option<i64>,
 }
 
+/// Most users one search answers.
+const MAX_SEARCH_LIMIT: i64 = 50;
+
 /// Users whose username or display name starts with `q`.
 #[utoipa::path(get, path = "/api/v1/users/search", tag = "users", security(("bearer" = [])), params(SearchQuery),
     responses((status = 200, body = Items<User>), (status = 422, body = ErrorBody)))]
@@ -37,12 +40,19 @@ pub async fn search_users(
 ) -> ApiResult<HttpResponse> {
     let q = query.q.trim();
     let len = q.chars().count();
-    if len == 0 || len > 64 {
-        return Err(ApiError::validation("q", "must be 1 to 64 characters"));
+    // A query never needs to be longer than the longest display name.
+    if len == 0 || len > MAX_DISPLAY_NAME_CHARS {
+        return Err(ApiError::validation(
+            "q",
+            format!("must be 1 to {MAX_DISPLAY_NAME_CHARS} characters"),
+        ));
     }
     let limit = query.limit.unwrap_or(20);
-    if !(1..=50).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 50"));
+    if !(1..=MAX_SEARCH_LIMIT).contains(&limit) {
+        return Err(ApiError::validation(
+            "limit",
+            format!("must be between 1 and {MAX_SEARCH_LIMIT}"),
+        ));
     }
     let items = profiles::search(&state, q, limit).await?;
     Ok(HttpResponse::Ok().json(Items::<User> { items }))

@@ -6,6 +6,7 @@ mod register;
 mod sync;
 
 use actix_web::web;
+use kit::ApiError;
 
 pub use info::__path_info;
 pub use platforms::{__path_create, __path_delete, __path_get, __path_list, __path_update};
@@ -46,22 +47,52 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// 20 digits (GB/T 28181 style) or 1..=32 of `a-z 0-9 _ -`.
-pub(crate) fn valid_code(code: &str) -> bool {
-    let gb = code.len() == 20 && code.bytes().all(|b| b.is_ascii_digit());
-    let short = (1..=32).contains(&code.len())
+/// Longest short platform code (the long form is a 20-digit national code).
+const MAX_CODE_CHARS: usize = 32;
+const MAX_NAME_CHARS: usize = 100;
+const MAX_URL_CHARS: usize = 255;
+
+/// A peer's code: 20 digits, or a short `a-z 0-9 _ -` code; never this platform's own.
+pub(crate) fn check_code(code: &str, own: &str) -> Result<(), ApiError> {
+    let national = code.len() == 20 && code.bytes().all(|b| b.is_ascii_digit());
+    let short = (1..=MAX_CODE_CHARS).contains(&code.len())
         && code
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-    gb || short
+    if !(national || short) {
+        return Err(ApiError::validation(
+            "code",
+            format!("must be 20 digits or 1 to {MAX_CODE_CHARS} of a-z 0-9 _ -"),
+        ));
+    }
+    if code == own {
+        return Err(ApiError::validation("code", "is this platform's own code"));
+    }
+    Ok(())
 }
 
-pub(crate) fn valid_name(name: &str) -> bool {
+pub(crate) fn check_name(name: &str) -> Result<(), ApiError> {
     let n = name.trim().chars().count();
-    (1..=100).contains(&n) && !name.chars().any(char::is_control)
+    if !(1..=MAX_NAME_CHARS).contains(&n) || name.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "name",
+            format!("must be 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(())
 }
 
-pub(crate) fn valid_url(url: &str) -> bool {
-    url.len() <= 255 && (url.starts_with("http://") || url.starts_with("https://"))
+/// An optional API URL: http(s) and bounded.
+pub(crate) fn check_url(url: Option<&str>) -> Result<(), ApiError> {
+    if url.is_some_and(|u| {
+        u.len() > MAX_URL_CHARS || !(u.starts_with("http://") || u.starts_with("https://"))
+    }) {
+        return Err(ApiError::validation(
+            "api_url",
+            format!("must be an http(s) URL of at most {MAX_URL_CHARS} characters"),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn sha256_hex(text: &str) -> String {
