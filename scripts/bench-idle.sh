@@ -12,6 +12,7 @@ source "$(dirname "$0")/lib.sh"
 export INSTANT_RUN_DIR="$ROOT/.run/idle"
 RUN_DIR="$INSTANT_RUN_DIR"
 trap '"$ROOT/scripts/down.sh" >/dev/null 2>&1 || true' EXIT
+build_loadcheck
 "$ROOT/scripts/up.sh" >/dev/null
 rss() { awk '/VmRSS/ {print $2}' "/proc/$(cat "$RUN_DIR/gateway.pid")/status"; }
 sleep 1

@@ -26,6 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+build_loadcheck
 "$ROOT/scripts/up.sh" >/dev/null
 bin="$(profile_dir)"
 RATE="${INSTANT_FAULT_RATE:-50}" SECS="${INSTANT_FAULT_SECS:-45}"

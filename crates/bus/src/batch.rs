@@ -65,57 +65,41 @@ impl<H: BatchHandler> Session for Batches<'_, H> {
         shutdown: &'a mut ShutdownSignal,
         backoff: &'a mut Backoff,
     ) -> impl Future<Output = Result<(), String>> + Send + 'a {
-        session(
-            conn,
-            self.queue,
-            self.prefetch,
-            self.handler,
-            self.batch,
-            shutdown,
-            backoff,
-        )
-    }
-}
-
-async fn session<H: BatchHandler>(
-    conn: &lapin::Connection,
-    queue: &str,
-    prefetch: u16,
-    handler: &H,
-    settings: BatchSettings,
-    shutdown: &mut ShutdownSignal,
-    backoff: &mut Backoff,
-) -> Result<(), String> {
-    let (ch, tag, mut consumer) = open_consumer(conn, queue, prefetch).await?;
-    tracing::info!(%queue, max = settings.max, "consuming in batches");
-    let mut watchdog = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        let first = tokio::select! {
-            biased;
-            _ = shutdown.wait() => {
-                close_consumer(&ch, &tag).await;
-                return Ok(());
-            }
-            _ = watchdog.tick() => {
-                if !conn.status().connected() || !ch.status().connected() {
-                    return Err("connection or channel no longer open".into());
+        let (queue, prefetch, handler, settings) =
+            (self.queue, self.prefetch, self.handler, self.batch);
+        async move {
+            let (ch, tag, mut consumer) = open_consumer(conn, queue, prefetch).await?;
+            tracing::info!(%queue, max = settings.max, "consuming in batches");
+            let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                let first = tokio::select! {
+                    biased;
+                    _ = shutdown.wait() => {
+                        close_consumer(&ch, &tag).await;
+                        return Ok(());
+                    }
+                    _ = watchdog.tick() => {
+                        if !conn.status().connected() || !ch.status().connected() {
+                            return Err("connection or channel no longer open".into());
+                        }
+                        continue;
+                    }
+                    next = consumer.next() => next,
+                };
+                let mut deliveries = vec![next_delivery(first)?];
+                let deadline = tokio::time::Instant::now() + settings.linger;
+                while deliveries.len() < settings.max {
+                    match tokio::time::timeout_at(deadline, consumer.next()).await {
+                        Ok(next) => deliveries.push(next_delivery(next)?),
+                        Err(_) => break,
+                    }
                 }
-                continue;
-            }
-            next = consumer.next() => next,
-        };
-        let mut deliveries = vec![next_delivery(first)?];
-        let deadline = tokio::time::Instant::now() + settings.linger;
-        while deliveries.len() < settings.max {
-            match tokio::time::timeout_at(deadline, consumer.next()).await {
-                Ok(next) => deliveries.push(next_delivery(next)?),
-                Err(_) => break,
+                backoff.reset();
+                process(queue, deliveries, handler, shutdown)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
         }
-        backoff.reset();
-        process(queue, deliveries, handler, shutdown)
-            .await
-            .map_err(|e| e.to_string())?;
     }
 }
 

@@ -119,15 +119,51 @@ impl<H: Handler> Session for Concurrent<'_, H> {
         shutdown: &'a mut ShutdownSignal,
         backoff: &'a mut Backoff,
     ) -> impl Future<Output = Result<(), String>> + Send + 'a {
-        session(
-            conn,
-            self.queue,
-            self.prefetch,
-            self.handler,
-            self.concurrency,
-            shutdown,
-            backoff,
-        )
+        let (queue, prefetch, handler, concurrency) =
+            (self.queue, self.prefetch, self.handler, self.concurrency);
+        async move {
+            let (ch, tag, mut consumer) =
+                open_consumer(conn, queue, prefetch.max(concurrency as u16)).await?;
+            tracing::info!(%queue, concurrency, "consuming");
+            // Supervisor: lapin normally ends the consumer stream when the connection dies, but we
+            // do not bet delivery on it; a dead connection or channel is noticed within a second.
+            let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+            let mut in_flight = FuturesUnordered::new();
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = shutdown.wait() => {
+                        // Finish what we hold; unacked prefetched deliveries return to the queue
+                        // when the channel closes.
+                        while let Some(done) = in_flight.next().await {
+                            if let Err(e) = done {
+                                tracing::warn!(%queue, error = %e, "ack failed during shutdown");
+                            }
+                        }
+                        close_consumer(&ch, &tag).await;
+                        return Ok(());
+                    }
+                    Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                        done.map_err(|e: lapin::Error| e.to_string())?;
+                    }
+                    _ = watchdog.tick() => {
+                        if !conn.status().connected() || !ch.status().connected() {
+                            return Err("connection or channel no longer open".into());
+                        }
+                    }
+                    next = consumer.next(), if in_flight.len() < concurrency => {
+                        let delivery = match next {
+                            Some(Ok(d)) => d,
+                            Some(Err(e)) => return Err(e.to_string()),
+                            None => return Err("the broker ended the consumer".into()),
+                        };
+                        backoff.reset();
+                        let mut signal = shutdown.clone();
+                        in_flight.push(async move { process(queue, delivery, handler, &mut signal).await });
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -162,58 +198,6 @@ pub(crate) async fn run_sessions(
         }
     }
     tracing::info!(%queue, "{what} stopped");
-}
-
-async fn session<H: Handler>(
-    conn: &lapin::Connection,
-    queue: &str,
-    prefetch: u16,
-    handler: &H,
-    concurrency: usize,
-    shutdown: &mut ShutdownSignal,
-    backoff: &mut Backoff,
-) -> Result<(), String> {
-    let (ch, tag, mut consumer) =
-        open_consumer(conn, queue, prefetch.max(concurrency as u16)).await?;
-    tracing::info!(%queue, concurrency, "consuming");
-    // Supervisor: lapin normally ends the consumer stream when the connection dies, but we
-    // do not bet delivery on it; a dead connection or channel is noticed within a second.
-    let mut watchdog = tokio::time::interval(Duration::from_secs(1));
-    let mut in_flight = FuturesUnordered::new();
-    loop {
-        tokio::select! {
-            biased;
-            _ = shutdown.wait() => {
-                // Finish what we hold; unacked prefetched deliveries return to the queue
-                // when the channel closes.
-                while let Some(done) = in_flight.next().await {
-                    if let Err(e) = done {
-                        tracing::warn!(%queue, error = %e, "ack failed during shutdown");
-                    }
-                }
-                close_consumer(&ch, &tag).await;
-                return Ok(());
-            }
-            Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                done.map_err(|e: lapin::Error| e.to_string())?;
-            }
-            _ = watchdog.tick() => {
-                if !conn.status().connected() || !ch.status().connected() {
-                    return Err("connection or channel no longer open".into());
-                }
-            }
-            next = consumer.next(), if in_flight.len() < concurrency => {
-                let delivery = match next {
-                    Some(Ok(d)) => d,
-                    Some(Err(e)) => return Err(e.to_string()),
-                    None => return Err("the broker ended the consumer".into()),
-                };
-                backoff.reset();
-                let mut signal = shutdown.clone();
-                in_flight.push(async move { process(queue, delivery, handler, &mut signal).await });
-            }
-        }
-    }
 }
 
 /// Runs the handler on one delivery until it succeeds, is poison, or shutdown interrupts

@@ -92,6 +92,22 @@ pub fn run_binary(
         .block_on(run)
 }
 
+/// Defines a service library's `pub fn main()`: its settings from the environment, its
+/// `build`, then serve until SIGTERM, through [`run_binary`]. Expanded in the library (not
+/// the binary) on purpose, see there.
+#[macro_export]
+macro_rules! service_main {
+    ($settings:ty, $build:path) => {
+        /// The binary: settings from the environment, then serve until SIGTERM.
+        pub fn main() -> anyhow::Result<()> {
+            let settings = <$settings as clap::Parser>::parse();
+            $crate::lifecycle::run_binary(&settings.common.clone(), async move {
+                $build(settings).await?.run_until_terminated().await
+            })
+        }
+    };
+}
+
 /// Runs the server and background tasks until `stop` resolves (normally [`termination`]),
 /// then drains everything within `timeout`.
 pub async fn run(

@@ -64,6 +64,33 @@ pub struct Record {
     pub delivered: AtomicU64,
     /// Sockets that closed during the run (their users are not "connected for the whole run").
     pub closed: Mutex<Vec<usize>>,
+    /// Closed-loop senders waiting for the answer (ack or error) to their send, by
+    /// client_msg_id.
+    pub waiting: Mutex<HashMap<String, tokio::sync::oneshot::Sender<()>>>,
+}
+
+impl Record {
+    /// Wakes the closed-loop sender waiting on `cmid`, if any.
+    fn answered(&self, cmid: &str) {
+        if let Some(tx) = self.waiting.lock().ok().and_then(|mut w| w.remove(cmid)) {
+            let _ = tx.send(());
+        }
+    }
+
+    fn start(&self, cmid: &str, sender: usize, conversation: i64) {
+        if let Ok(mut sends) = self.sends.lock() {
+            sends.insert(
+                cmid.to_owned(),
+                Send {
+                    sender,
+                    conversation,
+                    at: Instant::now(),
+                    ack: None,
+                    error: None,
+                },
+            );
+        }
+    }
 }
 
 pub struct Stats {
@@ -251,6 +278,7 @@ fn handle_frame(rec: &Record, user: usize, text: &str) {
                 ));
                 rec.acks.fetch_add(1, Ordering::Relaxed);
             }
+            rec.answered(cmid);
         }
         Some("error") => {
             if let Some(cmid) = frame["client_msg_id"].as_str()
@@ -258,6 +286,9 @@ fn handle_frame(rec: &Record, user: usize, text: &str) {
                 && let Some(send) = sends.get_mut(cmid)
             {
                 send.error = Some(frame["code"].as_str().unwrap_or("error").to_owned());
+            }
+            if let Some(cmid) = frame["client_msg_id"].as_str() {
+                rec.answered(cmid);
             }
             rec.errors.fetch_add(1, Ordering::Relaxed);
         }
@@ -295,26 +326,88 @@ pub async fn drive(args: &Args, world: &World) -> anyhow::Result<Stats> {
         let conv = &world.conversations[n as usize % world.conversations.len()];
         let sender = conv.members[(n as usize / world.conversations.len()) % conv.members.len()];
         let cmid = format!("lc{n}");
-        let frame = json!({"type": "message.send", "message": {"conversation_id": conv.id, "client_msg_id": cmid, "type": "text", "content": content}});
-        if let Ok(mut sends) = rec.sends.lock() {
-            sends.insert(
-                cmid,
-                Send {
-                    sender,
-                    conversation: conv.id,
-                    at: Instant::now(),
-                    ack: None,
-                    error: None,
-                },
-            );
-        }
-        let _ = world.writers[sender].send(frame.to_string());
+        rec.start(&cmid, sender, conv.id);
+        let _ = world.writers[sender].send(send_frame(conv.id, &cmid, &content));
         if last_progress.elapsed() >= Duration::from_secs(1) {
             last_progress = Instant::now();
             progress(started, n + 1, rec);
         }
     }
     let elapsed = started.elapsed();
+    drain(args, world, total, started, elapsed).await
+}
+
+fn send_frame(conversation: i64, cmid: &str, content: &str) -> String {
+    json!({"type": "message.send", "message": {"conversation_id": conversation, "client_msg_id": cmid, "type": "text", "content": content}}).to_string()
+}
+
+/// Closed loop (`--mode closed`): `--senders` members of ONE group each send, wait for the
+/// answer (ack or error), and send again at once, for `--duration` seconds: the
+/// throughput of one busy conversation, bounded by how fast its sends are serialised.
+pub async fn drive_closed(args: &Args, world: &World) -> anyhow::Result<Stats> {
+    let content = "x".repeat(args.size.max(1));
+    let conv = &world.conversations[0];
+    let senders = args.senders.clamp(1, conv.members.len());
+    let started = Instant::now();
+    let until = started + Duration::from_secs(args.duration);
+    let mut loops = Vec::with_capacity(senders);
+    for s in 0..senders {
+        let sender = conv.members[s];
+        let (rec, writer, content) = (
+            world.record.clone(),
+            world.writers[sender].clone(),
+            content.clone(),
+        );
+        let conversation = conv.id;
+        loops.push(tokio::spawn(async move {
+            let mut sent = 0u64;
+            while Instant::now() < until {
+                let cmid = format!("lc{s}-{sent}");
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                if let Ok(mut w) = rec.waiting.lock() {
+                    w.insert(cmid.clone(), tx);
+                }
+                rec.start(&cmid, sender, conversation);
+                if writer
+                    .send(send_frame(conversation, &cmid, &content))
+                    .is_err()
+                {
+                    break;
+                }
+                sent += 1;
+                // An unanswered send is left to the checks; the loop goes on.
+                let _ = tokio::time::timeout(Duration::from_secs(10), rx).await;
+            }
+            sent
+        }));
+    }
+    let mut last_progress = Instant::now();
+    while Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if last_progress.elapsed() >= Duration::from_secs(1) {
+            last_progress = Instant::now();
+            let sent = world.record.sends.lock().map(|s| s.len()).unwrap_or(0);
+            progress(started, sent as u64, &world.record);
+        }
+    }
+    let mut total = 0;
+    for l in loops {
+        total += l.await.unwrap_or(0);
+    }
+    let elapsed = started.elapsed();
+    drain(args, world, total, started, elapsed).await
+}
+
+/// Waits until every acked message reached every member (or `drain_secs` pass).
+async fn drain(
+    args: &Args,
+    world: &World,
+    total: u64,
+    started: Instant,
+    elapsed: Duration,
+) -> anyhow::Result<Stats> {
+    let rec = &world.record;
+    let mut last_progress = Instant::now();
     let expected: u64 = world
         .conversations
         .iter()

@@ -17,6 +17,7 @@
 mod baseline;
 mod check;
 mod client;
+mod cpu;
 mod report;
 mod system;
 
@@ -32,8 +33,9 @@ pub struct Args {
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub gateway: String,
     /// `direct` (pairs of users in 1:1 conversations), `group` (one group of everyone),
-    /// `broadcast` (one admin broadcast to --connections clients) or `events` (an event
-    /// storm at --rate for --duration).
+    /// `closed` (--senders members of one group, each sending again as soon as its last
+    /// send was answered: no --rate), `broadcast` (one admin broadcast to --connections
+    /// clients) or `events` (an event storm at --rate for --duration).
     #[arg(long, default_value = "direct")]
     pub mode: String,
     /// Users to drive.
@@ -73,6 +75,12 @@ pub struct Args {
     /// Username prefix (default: a fresh one per run).
     #[arg(long, default_value = "")]
     pub user_prefix: String,
+    /// Closed mode: how many members send at once.
+    #[arg(long, default_value_t = 32)]
+    pub senders: usize,
+    /// Where the services' pid files are (`up.sh`'s run directory), for the CPU table.
+    #[arg(long, env = "INSTANT_RUN_DIR", default_value = ".run")]
+    pub run_dir: String,
 }
 
 #[tokio::main]
@@ -85,8 +93,8 @@ async fn main() -> anyhow::Result<()> {
 /// The whole run; `Ok(true)` when every invariant held.
 pub async fn run(args: Args) -> anyhow::Result<bool> {
     anyhow::ensure!(
-        ["direct", "group", "broadcast", "events"].contains(&args.mode.as_str()),
-        "--mode is direct, group, broadcast or events"
+        ["direct", "group", "closed", "broadcast", "events"].contains(&args.mode.as_str()),
+        "--mode is direct, group, closed, broadcast or events"
     );
     anyhow::ensure!(args.users >= 2, "--users must be at least 2");
     anyhow::ensure!(
@@ -103,7 +111,14 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         return system::event_storm(&args).await;
     }
     let world = client::setup(&args).await?;
-    let stats = client::drive(&args, &world).await?;
+    let watched = cpu::watched(&args.run_dir);
+    let before = cpu::snapshot(&watched);
+    let stats = if args.mode == "closed" {
+        client::drive_closed(&args, &world).await?
+    } else {
+        client::drive(&args, &world).await?
+    };
+    let after = cpu::snapshot(&watched);
     let verdict = check::check(&args, &world, &stats).await?;
     let baseline = if args.no_baseline || args.amqp_url.is_empty() {
         None
@@ -111,5 +126,6 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         Some(baseline::measure(&args.amqp_url, stats.acked(), args.size).await?)
     };
     report::print(&args, &stats, &verdict, baseline.as_ref());
+    cpu::print(&before, &after, stats.acked());
     Ok(verdict.ok())
 }

@@ -25,10 +25,20 @@ pub fn print(args: &Args, stats: &Stats, verdict: &Verdict, baseline: Option<&Ba
         .max(1e-9);
     let throughput = acked as f64 / span;
     let lat = sorted(verdict.latencies_ms.clone());
-    println!(
-        "loadcheck: mode {} users {} offered {:.0} msg/s for {} s, {} B messages",
-        args.mode, args.users, args.rate, args.duration, args.size
-    );
+    if args.mode == "closed" {
+        println!(
+            "loadcheck: mode closed users {} senders {} into one group for {} s, {} B messages",
+            args.users,
+            args.senders.min(args.users),
+            args.duration,
+            args.size
+        );
+    } else {
+        println!(
+            "loadcheck: mode {} users {} offered {:.0} msg/s for {} s, {} B messages",
+            args.mode, args.users, args.rate, args.duration, args.size
+        );
+    }
     println!(
         "  sent {}  acked {}  send errors {}",
         stats.sent,

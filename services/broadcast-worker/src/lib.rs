@@ -12,13 +12,7 @@ use kit::{lifecycle::Service, worker::Worker};
 pub use settings::Settings;
 use std::sync::Arc;
 
-/// The binary: settings from the environment, then serve until SIGTERM.
-pub fn main() -> anyhow::Result<()> {
-    let settings = <Settings as clap::Parser>::parse();
-    kit::lifecycle::run_binary(&settings.common.clone(), async move {
-        build(settings).await?.run_until_terminated().await
-    })
-}
+kit::service_main!(Settings, build);
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let bus = bus::Bus::new(&settings.bus, "broadcast-worker");

@@ -23,13 +23,7 @@ pub use settings::Settings;
 use state::State;
 use std::time::Duration;
 
-/// The binary: settings from the environment, then serve until SIGTERM.
-pub fn main() -> anyhow::Result<()> {
-    let settings = <Settings as clap::Parser>::parse();
-    kit::lifecycle::run_binary(&settings.common.clone(), async move {
-        build(settings).await?.run_until_terminated().await
-    })
-}
+kit::service_main!(Settings, build);
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();

@@ -36,13 +36,7 @@ use realtime::{Deliver, Realtime, WsLimits, hub::Hub};
 use routes::Upstream;
 use std::{sync::Arc, time::Duration};
 
-/// The binary: settings from the environment, then serve until SIGTERM.
-pub fn main() -> anyhow::Result<()> {
-    let settings = <Settings as clap::Parser>::parse();
-    kit::lifecycle::run_binary(&settings.common.clone(), async move {
-        build(settings).await?.run_until_terminated().await
-    })
-}
+kit::service_main!(Settings, build);
 
 /// Wires the gateway from its settings: the delivery queue of this node, presence, the
 /// proxy to every backend, the WebSocket, the docs and the web client.
