@@ -3,7 +3,7 @@
 use common_proto::error::{Classified, ErrorCode};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum DbError {
     /// The database cannot be reached: retry later (HTTP 503, a worker pauses).
     #[error("database unavailable: {0}")]

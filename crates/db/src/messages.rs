@@ -90,16 +90,7 @@ pub async fn take_seq(
                 .set(members::last_read_seq.eq(seq))
                 .execute(c)
                 .await?;
-            let payload = serde_json::json!({
-                "conversation_id": conversation,
-                "message_id": message_id,
-                "seq": seq,
-                "sender_id": sender,
-            });
-            let notes: Vec<NotificationRow> = mentioned
-                .iter()
-                .map(|user| NotificationRow::new(*user, "mention", &payload))
-                .collect();
+            let notes = mention_rows(conversation, message_id, seq, sender, mentioned);
             crate::notifications::insert(c, &notes).await?;
             if let Some(file) = attach {
                 crate::files::attach(c, file, conversation).await?;
@@ -137,6 +128,179 @@ pub async fn receipt(
         .first(conn)
         .await
         .optional()?)
+}
+
+/// The `mention` notification of each mentioned user for the message at `seq`.
+fn mention_rows(
+    conversation: ConversationId,
+    message_id: &str,
+    seq: i64,
+    sender: UserId,
+    mentioned: &[UserId],
+) -> Vec<NotificationRow> {
+    let payload = serde_json::json!({
+        "conversation_id": conversation,
+        "message_id": message_id,
+        "seq": seq,
+        "sender_id": sender,
+    });
+    mentioned
+        .iter()
+        .map(|user| NotificationRow::new(*user, "mention", &payload))
+        .collect()
+}
+
+/// One send waiting for its seq in a [`take_seqs`] batch.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub conversation: ConversationId,
+    pub sender: UserId,
+    pub client_msg_id: String,
+    pub message_id: String,
+    pub mentioned: Vec<UserId>,
+    pub attach: Option<String>,
+}
+
+/// [`take_seq`] for many sends at once (group commit): ONE transaction, one statement per
+/// table, one commit, whatever the number of sends and conversations. Each conversation's
+/// counter row is locked (ascending ids, so two batches never deadlock), its sends get the
+/// next seqs in the order of `claims`, and the receipts, the senders' read cursors, the
+/// mention notifications and the attachments are written with them. A claim whose
+/// (conversation, sender, client_msg_id) already has a receipt, before or earlier in this
+/// batch, is answered with it and takes no seq. Answers come in the order of `claims`.
+///
+/// Fails as a whole (the caller falls back to [`take_seq`] one by one): a receipt another
+/// replica recorded between the check and the insert, a deadlock, the database.
+pub async fn take_seqs(
+    conn: &mut AsyncMysqlConnection,
+    claims: &[Claim],
+) -> Result<Vec<Taken>, DbError> {
+    use crate::schema::conversation_seqs as seqs;
+    use std::collections::BTreeMap;
+    if claims.is_empty() {
+        return Ok(Vec::new());
+    }
+    let created_at = Utc::now().naive_utc();
+    conn.transaction::<_, DbError, _>(async |c| {
+        let conversations: Vec<ConversationId> = claims
+            .iter()
+            .map(|k| k.conversation)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        // Receipts recorded before (retries of earlier sends): one query for the batch.
+        let mut seen: HashMap<(ConversationId, UserId, String), Receipt> = HashMap::new();
+        let earlier: Vec<(ConversationId, UserId, String, Receipt)> = receipts::table
+            .filter(receipts::conversation_id.eq_any(&conversations))
+            .filter(
+                receipts::client_msg_id.eq_any(claims.iter().map(|k| k.client_msg_id.as_str())),
+            )
+            .select((
+                receipts::conversation_id,
+                receipts::sender_id,
+                receipts::client_msg_id,
+                Receipt::as_select(),
+            ))
+            .load(c)
+            .await?;
+        for (conversation, sender, cmid, receipt) in earlier {
+            seen.insert((conversation, sender, cmid), receipt);
+        }
+        // The counters: created at 0 where missing, then locked in ascending order.
+        let values: Vec<_> = conversations
+            .iter()
+            .map(|id| (seqs::conversation_id.eq(*id), seqs::seq_reserved.eq(0i64)))
+            .collect();
+        diesel::insert_or_ignore_into(seqs::table)
+            .values(&values)
+            .execute(c)
+            .await?;
+        let mut next: BTreeMap<ConversationId, i64> = seqs::table
+            .filter(seqs::conversation_id.eq_any(&conversations))
+            .order(seqs::conversation_id.asc())
+            .select((seqs::conversation_id, seqs::seq_reserved))
+            .for_update()
+            .load::<(ConversationId, i64)>(c)
+            .await?
+            .into_iter()
+            .collect();
+        let mut answers = Vec::with_capacity(claims.len());
+        let mut new_receipts = Vec::new();
+        let mut notes = Vec::new();
+        // (conversation, sender) → the sender's newest seq in this batch.
+        let mut cursors: BTreeMap<(ConversationId, UserId), i64> = BTreeMap::new();
+        for k in claims {
+            let key = (k.conversation, k.sender, k.client_msg_id.clone());
+            if let Some(r) = seen.get(&key) {
+                answers.push(Taken::Repeat(r.clone()));
+                continue;
+            }
+            let counter = next.get_mut(&k.conversation).ok_or(DbError::NotFound)?;
+            *counter += 1;
+            let seq = *counter;
+            let receipt = Receipt {
+                message_id: k.message_id.clone(),
+                seq,
+                created_at,
+            };
+            new_receipts.push((
+                receipts::conversation_id.eq(k.conversation),
+                receipts::sender_id.eq(k.sender),
+                receipts::client_msg_id.eq(k.client_msg_id.as_str()),
+                receipts::message_id.eq(k.message_id.as_str()),
+                receipts::seq.eq(seq),
+                receipts::created_at.eq(created_at),
+            ));
+            let mine = mention_rows(k.conversation, &k.message_id, seq, k.sender, &k.mentioned);
+            notes.extend(mine.iter().cloned());
+            cursors.insert((k.conversation, k.sender), seq);
+            seen.insert(key, receipt.clone());
+            answers.push(Taken::New(receipt, mine));
+        }
+        if !new_receipts.is_empty() {
+            // Integers only are spliced into these two statements (ids and seqs, never
+            // client text), so building them as text is safe.
+            let mut case = String::new();
+            for (id, last) in &next {
+                case.push_str(&format!(" WHEN {id} THEN {last}"));
+            }
+            let ids: Vec<String> = next.keys().map(|id| id.to_string()).collect();
+            diesel::sql_query(format!(
+                "UPDATE conversation_seqs SET seq_reserved = CASE conversation_id{case} END \
+                 WHERE conversation_id IN ({})",
+                ids.join(",")
+            ))
+            .execute(c)
+            .await?;
+            diesel::insert_into(receipts::table)
+                .values(&new_receipts)
+                .execute(c)
+                .await?;
+            let mut case = String::new();
+            let mut pairs = Vec::with_capacity(cursors.len());
+            for ((conversation, user), seq) in &cursors {
+                case.push_str(&format!(
+                    " WHEN conversation_id = {conversation} AND user_id = {user} THEN GREATEST(last_read_seq, {seq})"
+                ));
+                pairs.push(format!("({conversation},{user})"));
+            }
+            diesel::sql_query(format!(
+                "UPDATE conversation_members SET last_read_seq = CASE{case} ELSE last_read_seq END \
+                 WHERE (conversation_id, user_id) IN ({})",
+                pairs.join(",")
+            ))
+            .execute(c)
+            .await?;
+            crate::notifications::insert(c, &notes).await?;
+            for (k, answer) in claims.iter().zip(&answers) {
+                if let (Some(file), Taken::New(..)) = (&k.attach, answer) {
+                    crate::files::attach(c, file, k.conversation).await?;
+                }
+            }
+        }
+        Ok(answers)
+    })
+    .await
 }
 
 /// A `messages` row.

@@ -36,6 +36,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         .with("rabbitmq", bus.check());
     let tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
     let state = web::Data::new(State {
+        sequencer: domain::sequencer::Sequencer::start(pool.clone(), settings.send_batch_max),
         pool,
         publisher: bus::Publisher::new(bus, settings.common.platform_code.clone()),
         group_max_members: settings.group_max_members,

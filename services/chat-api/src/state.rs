@@ -1,4 +1,5 @@
-//! Handler state: the database pool, the one publisher, and the group size limit.
+//! Handler state: the database pool, the send sequencer, the one publisher, and the group
+//! size limit.
 
 use crate::domain::Result;
 use bus::{Outgoing, PublishError, Publisher};
@@ -7,6 +8,8 @@ use serde::Serialize;
 /// Shared by every handler and use case.
 pub(crate) struct State {
     pub pool: db::Pool,
+    /// Where sends take their seqs, several per transaction under load.
+    pub sequencer: crate::domain::sequencer::Sequencer,
     /// Envelopes from this platform (`origin` = its code) onto the bus.
     pub publisher: Publisher,
     /// `INSTANT_GROUP_MAX_MEMBERS`.

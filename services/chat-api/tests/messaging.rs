@@ -321,6 +321,152 @@ async fn concurrent_sends_get_unique_increasing_seqs() {
     s.cleanup().await;
 }
 
+/// Group commit: many concurrent sends into three conversations, every one sent twice at
+/// once (a client retrying), some mentioning a member. The batches must keep everything a
+/// one-send transaction kept: each conversation's seqs 1..n once, a retry answered with the
+/// same message, one mention notification per mentioning message, the sender's cursor at
+/// their newest message; and batches really held several sends.
+#[tokio::test(flavor = "multi_thread")]
+async fn group_commit_keeps_seqs_repeats_mentions_and_cursors() {
+    let s = spawn(4).await;
+    let a = s.group(0, &[1, 2, 3]).await;
+    let b = s.group(0, &[1]).await;
+    let (_, direct) = s
+        .post(
+            "/api/v1/conversations",
+            2,
+            json!({"type": "direct", "member_ids": [s.id(3)]}),
+        )
+        .await;
+    let d = direct["id"].as_i64().expect("direct id");
+    // (conversation, senders) with 40 distinct sends each, each sent twice concurrently.
+    let plan = [(a, vec![0, 1, 2, 3]), (b, vec![0, 1]), (d, vec![2, 3])];
+    let mut sends = Vec::new();
+    for (conv, senders) in &plan {
+        for i in 0..40 {
+            let who = senders[i % senders.len()];
+            // Every fourth message in `a` mentions user1 (not its own sender).
+            let content = if *conv == a && i % 4 == 0 && who != 1 {
+                format!("ping @user1 #{i}")
+            } else {
+                format!("m{i}")
+            };
+            for _attempt in 0..2 {
+                let client = s.client.clone();
+                let url = format!("{}/api/v1/messages", s.base);
+                let token = s.token(who).to_owned();
+                let body = json!({"conversation_id": conv, "client_msg_id": format!("k{conv}-{i}"), "type": "text", "content": content});
+                sends.push(async move {
+                    let res = client
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .expect("send");
+                    let status = res.status();
+                    let v = res.json::<Value>().await.expect("json");
+                    assert!(
+                        status == StatusCode::CREATED || status == StatusCode::OK,
+                        "{status} {v}"
+                    );
+                    (
+                        body["conversation_id"].as_i64().unwrap_or_default(),
+                        body["client_msg_id"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        v["id"].as_str().unwrap_or_default().to_owned(),
+                        v["seq"].as_i64().unwrap_or_default(),
+                    )
+                });
+            }
+        }
+    }
+    let answers = futures_util::future::join_all(sends).await;
+    let mut by_cmid: std::collections::HashMap<String, (String, i64)> = Default::default();
+    for (_, cmid, id, seq) in &answers {
+        let first = by_cmid.entry(cmid.clone()).or_insert((id.clone(), *seq));
+        assert_eq!(
+            first,
+            &(id.clone(), *seq),
+            "a retry of {cmid} got another message"
+        );
+    }
+    for (conv, _) in &plan {
+        let mut seqs: Vec<i64> = by_cmid
+            .iter()
+            .filter(|(k, _)| k.starts_with(&format!("k{conv}-")))
+            .map(|(_, (_, seq))| *seq)
+            .collect();
+        seqs.sort_unstable();
+        assert_eq!(
+            seqs,
+            (1..=40).collect::<Vec<_>>(),
+            "conversation {conv}: every seq once"
+        );
+        let reader = if *conv == d { 2 } else { 0 };
+        let stored = s.history_when(reader, *conv, 40).await;
+        assert_eq!(stored.len(), 40, "conversation {conv} persisted once each");
+    }
+    // Mentions: one per mentioning message, to user1 only.
+    let senders_of_a = &plan[0].1;
+    let mentioning = (0..40)
+        .filter(|i| i % 4 == 0 && senders_of_a[i % senders_of_a.len()] != 1)
+        .count();
+    assert!(mentioning > 0);
+    let (status, inbox) = s.get("/api/v1/notifications?limit=100", 1).await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    let mentions = inbox["items"]
+        .as_array()
+        .map(|v| v.iter().filter(|n| n["kind"] == "mention").count())
+        .unwrap_or(0);
+    assert_eq!(mentions, mentioning, "{inbox}");
+    // The sender's cursor is at their newest message: nothing of their own is unread.
+    let (status, list) = s.get("/api/v1/conversations", 2).await;
+    assert_eq!(status, StatusCode::OK);
+    let own_newest = |conv: i64, who: usize| {
+        let senders = &plan.iter().find(|(c, _)| *c == conv).expect("planned").1;
+        (0..40)
+            .filter(|i| senders[i % senders.len()] == who)
+            .map(|i| by_cmid[&format!("k{conv}-{i}")].1)
+            .max()
+            .unwrap_or(0)
+    };
+    for c in list["items"].as_array().expect("items") {
+        let conv = c["id"].as_i64().expect("id");
+        let unread = c["unread_count"].as_i64().expect("unread_count");
+        assert_eq!(unread, 40 - own_newest(conv, 2), "{c}");
+    }
+    // And the batches were batches: on average more than one send per transaction.
+    let metrics = s
+        .client
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let (sum, count) = (
+        value("chat_send_batch_size_sum"),
+        value("chat_send_batch_size_count"),
+    );
+    assert!(
+        count > 0.0 && sum > count,
+        "batches of {sum} sends over {count} commits"
+    );
+    s.cleanup().await;
+}
+
 /// A file row as file-service would have written it (the bytes are not needed here).
 async fn file_row(s: &common::Stack, uploader: usize, content_type: &str) -> String {
     let pool = db::pool::pool(&db::DbSettings {

@@ -1,5 +1,6 @@
-//! Messaging: send (validate → take the seq durably, with the file attached in the same
-//! transaction → publish with confirm), history, read cursors.
+//! Messaging: send (validate → take the seq durably through the [`sequencer`](super::sequencer),
+//! with the file attached in the same transaction → publish with confirm), history, read
+//! cursors.
 
 use super::{Caller, Error, Result};
 use crate::state::State;
@@ -11,7 +12,7 @@ use common_proto::{
     },
     rest::{Message, SendMessage, limits},
 };
-use db::messages::Taken;
+use db::messages::{Claim, Taken};
 use views::ToPublic;
 
 /// A send's outcome: the message, and whether it repeats an earlier send.
@@ -65,18 +66,19 @@ pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<S
     } else {
         db::messages::mentioned_members(&mut conn, send.conversation_id, caller.id, &names).await?
     };
-    let new_id = ulid::Ulid::generate().to_string();
-    let taken = db::messages::take_seq(
-        &mut conn,
-        send.conversation_id,
-        caller.id,
-        &send.client_msg_id,
-        &new_id,
-        &mentioned,
-        file.as_ref().map(|f| f.id.as_str()),
-    )
-    .await?;
+    // The connection goes back first: the sequencer needs one for its batch.
     drop(conn);
+    let taken = state
+        .sequencer
+        .take(Claim {
+            conversation: send.conversation_id,
+            sender: caller.id,
+            client_msg_id: send.client_msg_id.clone(),
+            message_id: ulid::Ulid::generate().to_string(),
+            mentioned,
+            attach: file.as_ref().map(|f| f.id.clone()),
+        })
+        .await?;
     let (receipt, repeat, notes) = match taken {
         Taken::New(r, notes) => (r, false, notes),
         Taken::Repeat(r) => (r, true, Vec::new()),

@@ -10,6 +10,7 @@ pub mod groups;
 pub mod messaging;
 pub mod notifications;
 pub mod reports;
+pub mod sequencer;
 mod view;
 
 use common_proto::error::{Classified, ErrorCode};
