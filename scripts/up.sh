@@ -4,6 +4,8 @@
 #   INSTANT_PROFILE=release|dev   build profile (default release)
 #   INSTANT_PORT_BASE=8080        gateway port; the others follow (see scripts/lib.sh)
 #   INSTANT_RUN_DIR=.run          pid, log and key files
+#   INSTANT_SKIP_BUILD=1          start the binaries already in the profile's directory
+#                                 (an image, or a benchmark comparing two builds)
 # It also builds the web client (services/gateway/web) that the gateway serves at /.
 # Every INSTANT_* setting in the environment is passed to the services (README: Settings).
 set -euo pipefail
@@ -11,8 +13,10 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_dependencies
 ensure_keys
-build_web
-build_binaries
+if [ "${INSTANT_SKIP_BUILD:-0}" != 1 ]; then
+  build_web
+  build_binaries
+fi
 bin="$(profile_dir)"
 
 log "creating and migrating the database"
