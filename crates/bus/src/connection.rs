@@ -136,8 +136,8 @@ impl Bus {
         let props =
             ConnectionProperties::default().with_connection_name(self.inner.name.as_str().into());
         let conn = Arc::new(Connection::connect(&self.inner.settings.url, props).await?);
+        self.inner.topology.declare(&conn).await?;
         let ch = conn.create_channel().await?;
-        self.inner.topology.declare(&ch).await?;
         let extras = self
             .inner
             .extra_queues

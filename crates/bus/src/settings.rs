@@ -36,6 +36,18 @@ pub struct BusSettings {
         default_value = "quorum"
     )]
     pub queue_type: QueueType,
+    /// Type of `realtime_push_queue` alone. Classic by default: what it carries (live
+    /// copies of messages, cursors, typing, presence, notifications) is all recoverable —
+    /// history by `sync`, the inbox by reading it — so replication buys nothing there,
+    /// while a classic queue hands a message to push-worker at once instead of after the
+    /// quorum's commit. An existing queue of the other type is kept (delete it to switch).
+    #[arg(
+        long = "realtime-queue-type",
+        env = "INSTANT_REALTIME_QUEUE_TYPE",
+        value_enum,
+        default_value = "classic"
+    )]
+    pub realtime_queue_type: QueueType,
     /// Quorum queues: deliveries of one message before it is dead-lettered.
     #[arg(
         long = "delivery-limit",
@@ -68,6 +80,7 @@ impl Default for BusSettings {
         Self {
             url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
             queue_type: QueueType::Quorum,
+            realtime_queue_type: QueueType::Classic,
             delivery_limit: 10,
             prefetch: 64,
             prefix: String::new(),

@@ -2,9 +2,11 @@
 //! Every declaration is idempotent and every queue argument is explicit.
 
 use crate::settings::{BusSettings, QueueType};
-use common_proto::bus::{DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, EXCHANGE, QUEUE_BINDINGS};
+use common_proto::bus::{
+    DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, EXCHANGE, QUEUE_BINDINGS, REALTIME_PUSH_QUEUE,
+};
 use lapin::{
-    Channel, ExchangeKind,
+    Channel, Connection, ExchangeKind,
     options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions},
     types::{AMQPValue, FieldTable, LongString},
 };
@@ -14,6 +16,7 @@ use lapin::{
 pub struct Topology {
     prefix: String,
     queue_type: QueueType,
+    realtime_queue_type: QueueType,
     delivery_limit: u32,
 }
 
@@ -22,6 +25,7 @@ impl Topology {
         Self {
             prefix: settings.prefix.clone(),
             queue_type: settings.queue_type,
+            realtime_queue_type: settings.realtime_queue_type,
             delivery_limit: settings.delivery_limit,
         }
     }
@@ -45,13 +49,17 @@ impl Topology {
     /// Arguments of a durable work queue: type, dead-letter exchange and, for quorum
     /// queues, the delivery limit.
     pub fn work_queue_args(&self) -> FieldTable {
+        self.queue_args(self.queue_type)
+    }
+
+    fn queue_args(&self, queue_type: QueueType) -> FieldTable {
         let mut args = FieldTable::default();
-        args.insert("x-queue-type".into(), long_string(self.queue_type.as_str()));
+        args.insert("x-queue-type".into(), long_string(queue_type.as_str()));
         args.insert(
             "x-dead-letter-exchange".into(),
             long_string(&self.dead_letter_exchange()),
         );
-        if self.queue_type == QueueType::Quorum {
+        if queue_type == QueueType::Quorum {
             args.insert(
                 "x-delivery-limit".into(),
                 AMQPValue::LongInt(self.delivery_limit as i32),
@@ -61,7 +69,55 @@ impl Topology {
     }
 
     /// Declares everything the contract names. Safe to call on every (re)connect.
-    pub async fn declare(&self, ch: &Channel) -> lapin::Result<()> {
+    pub async fn declare(&self, conn: &Connection) -> lapin::Result<()> {
+        let ch = conn.create_channel().await?;
+        self.declare_on(&ch).await?;
+        // Last, alone: a realtime queue left by an older version with the other type makes
+        // the broker refuse the declaration and close the channel. Keep that queue (its
+        // bindings are declared again), and say how to switch.
+        let realtime = self.name(REALTIME_PUSH_QUEUE);
+        let keys = QUEUE_BINDINGS
+            .iter()
+            .find(|(q, _)| *q == REALTIME_PUSH_QUEUE)
+            .map(|(_, k)| *k)
+            .unwrap_or_default();
+        let args = self.queue_args(self.realtime_queue_type);
+        match self
+            .declare_queue(&ch, &realtime, args, &self.exchange(), keys)
+            .await
+        {
+            Ok(()) => {
+                let _ = ch.close(200, "topology declared".into()).await;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(queue = %realtime, error = %e,
+                    "keeping the existing realtime queue as it is (another type?); delete it to switch to INSTANT_REALTIME_QUEUE_TYPE");
+                let ch = conn.create_channel().await?;
+                let passive = QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                };
+                ch.queue_declare(realtime.as_str().into(), passive, FieldTable::default())
+                    .await?;
+                for key in keys {
+                    ch.queue_bind(
+                        realtime.as_str().into(),
+                        self.exchange().as_str().into(),
+                        (*key).into(),
+                        QueueBindOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await?;
+                }
+                let _ = ch.close(200, "topology declared".into()).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Everything but the realtime queue.
+    async fn declare_on(&self, ch: &Channel) -> lapin::Result<()> {
         let durable = ExchangeDeclareOptions {
             durable: true,
             ..Default::default()
@@ -91,6 +147,9 @@ impl Topology {
         )
         .await?;
         for (queue, keys) in QUEUE_BINDINGS {
+            if *queue == REALTIME_PUSH_QUEUE {
+                continue;
+            }
             self.declare_queue(
                 ch,
                 &self.name(queue),

@@ -4,7 +4,7 @@
 use bus::{
     Bus, BusSettings, Handler, HandlerError, Incoming, Outgoing, PublishError, QueueType, consume,
 };
-use common_proto::bus::{Envelope, PERSISTENCE_QUEUE, routing};
+use common_proto::bus::{Envelope, PERSISTENCE_QUEUE, REALTIME_PUSH_QUEUE, routing};
 use kit::lifecycle::Shutdown;
 use lapin::options::{BasicAckOptions, BasicGetOptions, BasicNackOptions};
 use std::{
@@ -17,6 +17,7 @@ fn settings(queue_type: QueueType) -> BusSettings {
         url: std::env::var("INSTANT_AMQP_URL")
             .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into()),
         queue_type,
+        realtime_queue_type: queue_type,
         delivery_limit: 2,
         prefetch: 8,
         prefix: format!("t{}.", ulid::Ulid::generate().to_string().to_lowercase()),
@@ -144,6 +145,65 @@ async fn publish_and_consume_quorum() {
 #[tokio::test(flavor = "multi_thread")]
 async fn publish_and_consume_classic() {
     publish_and_consume(QueueType::Classic).await;
+}
+
+/// The realtime queue gets its own type; one left by an older version with the other
+/// type is kept (the broker would refuse to redeclare it) and still receives messages.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_realtime_queue_has_its_own_type_and_an_old_one_is_kept() {
+    let mut s = settings(QueueType::Quorum);
+    s.realtime_queue_type = QueueType::Classic;
+    let bus = Bus::new(&s, "test");
+    bus.publish(&message(1, "live")).await.expect("publish");
+    let realtime = bus.topology().name(REALTIME_PUSH_QUEUE);
+    let types = queue_types(&bus.settings().prefix);
+    assert_eq!(
+        types.get(&realtime).map(String::as_str),
+        Some("classic"),
+        "{types:?}"
+    );
+    assert_eq!(
+        types
+            .get(&bus.topology().name(PERSISTENCE_QUEUE))
+            .map(String::as_str),
+        Some("quorum"),
+        "{types:?}"
+    );
+    assert!(
+        get_one(&bus, &realtime).await.is_some(),
+        "routed to the realtime queue"
+    );
+    bus.close().await;
+    // A newer setting asks for quorum; the classic queue stays, and still works.
+    let mut again = s.clone();
+    again.realtime_queue_type = QueueType::Quorum;
+    let bus = Bus::new(&again, "test");
+    bus.publish(&message(2, "still live"))
+        .await
+        .expect("publish");
+    assert!(get_one(&bus, &realtime).await.is_some(), "still routed");
+    assert_eq!(
+        queue_types(&bus.settings().prefix)
+            .get(&realtime)
+            .map(String::as_str),
+        Some("classic")
+    );
+    cleanup(&bus).await;
+}
+
+/// Each queue of the prefix and its type, from rabbitmqctl.
+fn queue_types(prefix: &str) -> std::collections::HashMap<String, String> {
+    let out = std::process::Command::new("rabbitmqctl")
+        .args(["list_queues", "-q", "name", "type"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("rabbitmqctl");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(n, t)| (n.to_owned(), t.trim().to_owned()))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -148,6 +148,18 @@ impl ToPublic for db::cascade::PlatformRow {
     }
 }
 
+/// New inbox rows as the bus carries them: each with its owner, for push-worker to route.
+pub fn user_notifications(
+    rows: &[db::notifications::NotificationRow],
+) -> Vec<common_proto::bus::UserNotification> {
+    rows.iter()
+        .map(|n| common_proto::bus::UserNotification {
+            user_id: n.user_id,
+            notification: n.to_public(),
+        })
+        .collect()
+}
+
 /// The row the persistence-worker stores from a `message.sent` envelope.
 pub fn message_row(m: &rest::Message) -> db::messages::MessageRow {
     db::messages::MessageRow {

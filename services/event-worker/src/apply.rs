@@ -3,11 +3,10 @@
 
 use crate::rules::{Action, Rule};
 use bus::{Handler, HandlerError, Incoming};
-use common_proto::bus::{BusEvent, NotificationsCreated, UserNotification, kind, routing};
+use common_proto::bus::{BusEvent, NotificationsCreated, kind, routing};
 use db::{DbError, notifications::NotificationRow};
 use diesel_async::AsyncConnection;
 use std::{collections::HashSet, sync::Mutex};
-use views::ToPublic;
 
 /// Distinct event types given their own metric label; the rest count as `other`.
 const MAX_TYPE_LABELS: usize = 200;
@@ -79,13 +78,7 @@ impl Handler for Apply {
         }
         metrics::counter!("events_admin_notifications_total").increment(rows.len() as u64);
         let data = NotificationsCreated {
-            notifications: rows
-                .iter()
-                .map(|n| UserNotification {
-                    user_id: n.user_id,
-                    notification: n.to_public(),
-                })
-                .collect(),
+            notifications: views::user_notifications(&rows),
         };
         // The inbox rows are committed; the live push is best effort (a failure only means
         // the admins see it on their next inbox read).

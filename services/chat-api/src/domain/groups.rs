@@ -19,7 +19,7 @@ use crate::state::State;
 use chrono::{NaiveDateTime, Utc};
 use common_proto::{
     ConversationId, UserId,
-    bus::{ConversationUpdated, HEADER_MEMBERS_VERSION, UserNotification, kind, routing},
+    bus::{ConversationUpdated, HEADER_MEMBERS_VERSION, kind, routing},
     rest::Conversation,
 };
 use db::conversations::ConversationRow;
@@ -332,14 +332,7 @@ async fn publish(state: &State, caller: &Caller, applied: &Applied) {
             "change": applied.change,
         }),
         departed: applied.departed.clone(),
-        notifications: applied
-            .notifications
-            .iter()
-            .map(|n| UserNotification {
-                user_id: n.user_id,
-                notification: n.to_public(),
-            })
-            .collect(),
+        notifications: views::user_notifications(&applied.notifications),
     };
     let sent = state
         .outgoing(

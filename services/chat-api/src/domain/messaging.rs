@@ -7,9 +7,7 @@ use crate::state::State;
 use chrono::{TimeZone, Utc};
 use common_proto::{
     ConversationId,
-    bus::{
-        HEADER_MEMBERS_VERSION, NotificationsCreated, ReadMoved, UserNotification, kind, routing,
-    },
+    bus::{HEADER_MEMBERS_VERSION, NotificationsCreated, ReadMoved, kind, routing},
     rest::{Message, SendMessage, limits},
 };
 use db::messages::{Claim, Taken};
@@ -146,13 +144,7 @@ async fn publish_mentions(
     notes: &[db::notifications::NotificationRow],
 ) {
     let data = NotificationsCreated {
-        notifications: notes
-            .iter()
-            .map(|n| UserNotification {
-                user_id: n.user_id,
-                notification: n.to_public(),
-            })
-            .collect(),
+        notifications: views::user_notifications(notes),
     };
     let out = state.outgoing(
         caller.request_id.clone(),
