@@ -184,6 +184,26 @@ impl Service {
         })
     }
 
+    /// An API service (auth, chat-api, file-service, cascade-service): its state and the
+    /// access-token verifier as app data, its routes and its `/openapi.json`.
+    pub fn start_api<S: Send + Sync + 'static>(
+        spec: crate::http::ServerSpec,
+        state: actix_web::web::Data<S>,
+        verifier: actix_web::web::Data<crate::auth::Verifier>,
+        routes: fn(&mut actix_web::web::ServiceConfig),
+        openapi: fn(&mut actix_web::web::ServiceConfig),
+        shutdown: Shutdown,
+        tasks: Vec<JoinHandle<()>>,
+    ) -> std::io::Result<Self> {
+        let configure = move |cfg: &mut actix_web::web::ServiceConfig| {
+            cfg.app_data(state.clone())
+                .app_data(verifier.clone())
+                .configure(routes)
+                .configure(openapi);
+        };
+        Self::start(spec, configure, shutdown, tasks)
+    }
+
     /// Serves until `stop` resolves (in production: [`termination`]), then drains.
     pub async fn run_until(
         self,

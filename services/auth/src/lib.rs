@@ -77,11 +77,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             .with("redis", kit::redis::check(redis)),
     )
     .max_json_bytes(settings.max_json_bytes);
-    let configure = move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(state.clone())
-            .app_data(verifier.clone())
-            .configure(routes::configure)
-            .configure(openapi::configure);
-    };
-    Ok(Service::start(spec, configure, Shutdown::new(), vec![])?)
+    Ok(Service::start_api(
+        spec,
+        state,
+        verifier,
+        routes::configure,
+        openapi::configure,
+        Shutdown::new(),
+        vec![],
+    )?)
 }

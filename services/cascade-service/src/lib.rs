@@ -90,14 +90,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         &settings.common,
         readiness,
     );
-    Ok(Service::start(
+    Ok(Service::start_api(
         spec,
-        move |cfg: &mut web::ServiceConfig| {
-            cfg.app_data(state.clone())
-                .app_data(verifier.clone())
-                .configure(routes::configure)
-                .configure(openapi::configure);
-        },
+        state,
+        verifier,
+        routes::configure,
+        openapi::configure,
         shutdown,
         tasks,
     )?)

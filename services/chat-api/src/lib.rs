@@ -43,14 +43,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     });
     let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)
         .max_json_bytes(settings.max_json_bytes);
-    Ok(Service::start(
+    Ok(Service::start_api(
         spec,
-        move |cfg: &mut web::ServiceConfig| {
-            cfg.app_data(state.clone())
-                .app_data(verifier.clone())
-                .configure(routes::configure)
-                .configure(openapi::configure);
-        },
+        state,
+        verifier,
+        routes::configure,
+        openapi::configure,
         shutdown,
         tasks,
     )?)

@@ -45,10 +45,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=limits::MAX_LIST_PAGE).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be 1 to 100"));
-    }
+    let limit = super::page_limit(q.limit, 50, limits::MAX_LIST_PAGE)?;
     if q.before.as_deref().is_some_and(|b| !common_proto::is_id(b)) {
         return Err(ApiError::validation("before", "is not a broadcast id"));
     }

@@ -33,10 +33,7 @@ pub async fn list_conversations(
     me: AuthUser,
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let limit = query.limit.unwrap_or(20);
-    if !(1..=limits::MAX_CONVERSATION_PAGE).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 100"));
-    }
+    let limit = super::page_limit(query.limit, 20, limits::MAX_CONVERSATION_PAGE)?;
     let before = query.cursor.as_deref().map(parse_cursor).transpose()?;
     let (items, more) = conversations::list(&state, &caller(&req, &me), before, limit).await?;
     let next_cursor = if more {

@@ -69,10 +69,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=limits::MAX_LIST_PAGE).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be 1 to 100"));
-    }
+    let limit = super::page_limit(q.limit, 50, limits::MAX_LIST_PAGE)?;
     if q.kind.as_deref().is_some_and(|t| !reports::valid_type(t)) {
         return Err(ApiError::validation("type", "is not an event type"));
     }

@@ -28,10 +28,7 @@ pub async fn history(
     me: AuthUser,
     query: web::Query<HistoryQuery>,
 ) -> ApiResult<HttpResponse> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=limits::MAX_HISTORY_PAGE).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 200"));
-    }
+    let limit = super::page_limit(query.limit, 50, limits::MAX_HISTORY_PAGE)?;
     if query.after_seq.is_some_and(|s| s < 0) {
         return Err(ApiError::validation("after_seq", "must not be negative"));
     }

@@ -32,6 +32,18 @@ pub use notifications::{
 };
 
 /// The use cases' view of who is asking (and the request id they put on the bus).
+/// A page size: `default` when absent, else 1 to `max` (422 naming `limit` otherwise).
+pub(crate) fn page_limit(limit: Option<i64>, default: i64, max: i64) -> kit::ApiResult<i64> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(kit::ApiError::validation(
+            "limit",
+            format!("must be 1 to {max}"),
+        ));
+    }
+    Ok(limit)
+}
+
 pub(crate) fn caller(req: &HttpRequest, me: &kit::auth::AuthUser) -> crate::domain::Caller {
     crate::domain::Caller {
         id: me.id,

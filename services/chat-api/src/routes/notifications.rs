@@ -37,10 +37,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=limits::MAX_NOTIFICATION_PAGE).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be 1 to 100"));
-    }
+    let limit = super::page_limit(q.limit, 50, limits::MAX_NOTIFICATION_PAGE)?;
     if let Some(b) = &q.before
         && !common_proto::is_id(b)
     {
