@@ -42,78 +42,26 @@ pub async fn next_seq(
         .await? as i64)
 }
 
-/// The outcome of [`take_seq`].
+/// The outcome of one [`Claim`] in [`take_seqs`].
 #[derive(Debug)]
 pub enum Taken {
-    /// A new seq for a new send, with the mention notifications written with it.
-    New(Receipt, Vec<NotificationRow>),
+    /// A new seq for a new send, with the mention notifications written with it, and the
+    /// conversation's membership version under the same lock (push-worker refetches its
+    /// member cache when a message carries a newer one).
+    New {
+        receipt: Receipt,
+        mentions: Vec<NotificationRow>,
+        members_version: i64,
+    },
     /// This (sender, client_msg_id) was sent before: the original receipt.
-    Repeat(Receipt),
-}
-
-/// Takes the next seq of `conversation` for a send and records the receipt, in one
-/// transaction: the conversation row lock orders concurrent sends, and a repeated
-/// `client_msg_id` rolls back before consuming a seq. The sender's read cursor moves to
-/// their own message in the same commit, and each `mentioned` user gets a `mention`
-/// notification in it too (so a repeated send never notifies twice), and `attach`, the
-/// file the message carries, is shared with the conversation in it as well (before anyone
-/// can see the message, the members may fetch its file).
-pub async fn take_seq(
-    conn: &mut AsyncMysqlConnection,
-    conversation: ConversationId,
-    sender: UserId,
-    client_msg_id: &str,
-    message_id: &str,
-    mentioned: &[UserId],
-    attach: Option<&str>,
-) -> Result<Taken, DbError> {
-    if let Some(existing) = receipt(conn, conversation, sender, client_msg_id).await? {
-        return Ok(Taken::Repeat(existing));
-    }
-    let created_at = Utc::now().naive_utc();
-    let result = conn
-        .transaction::<_, DbError, _>(async |c| {
-            let seq = next_seq(c, conversation).await?;
-            diesel::insert_into(receipts::table)
-                .values((
-                    receipts::conversation_id.eq(conversation),
-                    receipts::sender_id.eq(sender),
-                    receipts::client_msg_id.eq(client_msg_id),
-                    receipts::message_id.eq(message_id),
-                    receipts::seq.eq(seq),
-                    receipts::created_at.eq(created_at),
-                ))
-                .execute(c)
-                .await?;
-            diesel::update(members::table.find((conversation, sender)))
-                .filter(members::last_read_seq.lt(seq))
-                .set(members::last_read_seq.eq(seq))
-                .execute(c)
-                .await?;
-            let notes = mention_rows(conversation, message_id, seq, sender, mentioned);
-            crate::notifications::insert(c, &notes).await?;
-            if let Some(file) = attach {
-                crate::files::attach(c, file, conversation).await?;
-            }
-            Ok((
-                Receipt {
-                    message_id: message_id.to_owned(),
-                    seq,
-                    created_at,
-                },
-                notes,
-            ))
-        })
-        .await;
-    match result {
-        Ok((receipt, notes)) => Ok(Taken::New(receipt, notes)),
-        // Another replica recorded the same send between our check and our insert.
-        Err(DbError::Unique(_)) => receipt(conn, conversation, sender, client_msg_id)
-            .await?
-            .map(Taken::Repeat)
-            .ok_or(DbError::NotFound),
-        Err(e) => Err(e),
-    }
+    Repeat {
+        receipt: Receipt,
+        members_version: i64,
+    },
+    /// The sender is not an active member (or there is no such conversation).
+    NotMember,
+    /// The sender is muted in this conversation.
+    Muted,
 }
 
 pub async fn receipt(
@@ -161,16 +109,19 @@ pub struct Claim {
     pub attach: Option<String>,
 }
 
-/// [`take_seq`] for many sends at once (group commit): ONE transaction, one statement per
-/// table, one commit, whatever the number of sends and conversations. Each conversation's
-/// counter row is locked (ascending ids, so two batches never deadlock), its sends get the
-/// next seqs in the order of `claims`, and the receipts, the senders' read cursors, the
-/// mention notifications and the attachments are written with them. A claim whose
-/// (conversation, sender, client_msg_id) already has a receipt, before or earlier in this
-/// batch, is answered with it and takes no seq. Answers come in the order of `claims`.
+/// Takes the seqs of many sends at once (group commit; one send is a batch of one): ONE
+/// transaction, one statement per table, one commit, whatever the number of sends and
+/// conversations. Each conversation's counter row is locked (ascending ids, so two batches
+/// never deadlock; rows are created only for conversations that exist), and under that
+/// lock every sender's membership and mute are read: the check is exact against group
+/// changes, which take the same lock first. Each member's sends get the next seqs in the
+/// order of `claims`, and the receipts, the senders' read cursors, the mention
+/// notifications and the attachments are written with them. A claim whose (conversation,
+/// sender, client_msg_id) already has a receipt, before or earlier in this batch, is
+/// answered with it and takes no seq. Answers come in the order of `claims`.
 ///
-/// Fails as a whole (the caller falls back to [`take_seq`] one by one): a receipt another
-/// replica recorded between the check and the insert, a deadlock, the database.
+/// Fails as a whole (the caller retries claim by claim): a receipt another replica
+/// recorded between the check and the insert, a deadlock, the database.
 pub async fn take_seqs(
     conn: &mut AsyncMysqlConnection,
     claims: &[Claim],
@@ -206,23 +157,47 @@ pub async fn take_seqs(
         for (conversation, sender, cmid, receipt) in earlier {
             seen.insert((conversation, sender, cmid), receipt);
         }
-        // The counters: created at 0 where missing, then locked in ascending order.
-        let values: Vec<_> = conversations
-            .iter()
-            .map(|id| (seqs::conversation_id.eq(*id), seqs::seq_reserved.eq(0i64)))
-            .collect();
-        diesel::insert_or_ignore_into(seqs::table)
-            .values(&values)
-            .execute(c)
-            .await?;
-        let mut next: BTreeMap<ConversationId, i64> = seqs::table
+        // The counters: created at 0 where missing (for conversations that exist: a claim
+        // on a made-up id must not leave a row), then locked in ascending order. Only
+        // integers are spliced into this statement.
+        let ids: Vec<String> = conversations.iter().map(|id| id.to_string()).collect();
+        diesel::sql_query(format!(
+            "INSERT IGNORE INTO conversation_seqs (conversation_id, seq_reserved) \
+             SELECT id, 0 FROM conversations WHERE id IN ({})",
+            ids.join(",")
+        ))
+        .execute(c)
+        .await?;
+        let mut next: BTreeMap<ConversationId, (i64, i64)> = seqs::table
             .filter(seqs::conversation_id.eq_any(&conversations))
             .order(seqs::conversation_id.asc())
-            .select((seqs::conversation_id, seqs::seq_reserved))
+            .select((
+                seqs::conversation_id,
+                seqs::seq_reserved,
+                seqs::members_version,
+            ))
             .for_update()
-            .load::<(ConversationId, i64)>(c)
+            .load::<(ConversationId, i64, i64)>(c)
             .await?
             .into_iter()
+            .map(|(id, reserved, version)| (id, (reserved, version)))
+            .collect();
+        // Who may send, read under the locks: active members and their mutes.
+        let senders: std::collections::BTreeSet<UserId> =
+            claims.iter().map(|k| k.sender).collect();
+        let active: HashMap<(ConversationId, UserId), Option<NaiveDateTime>> = members::table
+            .filter(members::conversation_id.eq_any(&conversations))
+            .filter(members::user_id.eq_any(&senders))
+            .filter(members::left_at.is_null())
+            .select((
+                members::conversation_id,
+                members::user_id,
+                members::muted_until,
+            ))
+            .load::<(ConversationId, UserId, Option<NaiveDateTime>)>(c)
+            .await?
+            .into_iter()
+            .map(|(conversation, user, muted)| ((conversation, user), muted))
             .collect();
         let mut answers = Vec::with_capacity(claims.len());
         let mut new_receipts = Vec::new();
@@ -230,12 +205,26 @@ pub async fn take_seqs(
         // (conversation, sender) → the sender's newest seq in this batch.
         let mut cursors: BTreeMap<(ConversationId, UserId), i64> = BTreeMap::new();
         for k in claims {
-            let key = (k.conversation, k.sender, k.client_msg_id.clone());
-            if let Some(r) = seen.get(&key) {
-                answers.push(Taken::Repeat(r.clone()));
+            let (Some((counter, members_version)), Some(muted)) = (
+                next.get_mut(&k.conversation),
+                active.get(&(k.conversation, k.sender)),
+            ) else {
+                answers.push(Taken::NotMember);
+                continue;
+            };
+            if muted.is_some_and(|until| until > created_at) {
+                answers.push(Taken::Muted);
                 continue;
             }
-            let counter = next.get_mut(&k.conversation).ok_or(DbError::NotFound)?;
+            let members_version = *members_version;
+            let key = (k.conversation, k.sender, k.client_msg_id.clone());
+            if let Some(r) = seen.get(&key) {
+                answers.push(Taken::Repeat {
+                    receipt: r.clone(),
+                    members_version,
+                });
+                continue;
+            }
             *counter += 1;
             let seq = *counter;
             let receipt = Receipt {
@@ -255,13 +244,17 @@ pub async fn take_seqs(
             notes.extend(mine.iter().cloned());
             cursors.insert((k.conversation, k.sender), seq);
             seen.insert(key, receipt.clone());
-            answers.push(Taken::New(receipt, mine));
+            answers.push(Taken::New {
+                receipt,
+                mentions: mine,
+                members_version,
+            });
         }
         if !new_receipts.is_empty() {
             // Integers only are spliced into these two statements (ids and seqs, never
             // client text), so building them as text is safe.
             let mut case = String::new();
-            for (id, last) in &next {
+            for (id, (last, _)) in &next {
                 case.push_str(&format!(" WHEN {id} THEN {last}"));
             }
             let ids: Vec<String> = next.keys().map(|id| id.to_string()).collect();
@@ -293,7 +286,7 @@ pub async fn take_seqs(
             .await?;
             crate::notifications::insert(c, &notes).await?;
             for (k, answer) in claims.iter().zip(&answers) {
-                if let (Some(file), Taken::New(..)) = (&k.attach, answer) {
+                if let (Some(file), Taken::New { .. }) = (&k.attach, answer) {
                     crate::files::attach(c, file, k.conversation).await?;
                 }
             }

@@ -2,7 +2,7 @@
 //! `/broadcasts` and `/events`.
 //!
 //! A send is validated completely here (membership, type, sizes, references), given its
-//! seq durably in MySQL with a receipt (`db::messages::take_seq`), published to the bus
+//! seq durably in MySQL with a receipt (`db::messages::take_seqs`, group commit), published to the bus
 //! with a confirm, and only then answered: once a client has a seq, the message is on its
 //! way to history exactly once. Persistence is the persistence-worker's job.
 

@@ -13,6 +13,8 @@ use common_proto::{
 use db::messages::{Claim, Taken};
 use views::ToPublic;
 
+const MUTED: &str = "you are muted in this conversation";
+
 /// A send's outcome: the message, and whether it repeats an earlier send.
 pub struct Sent {
     pub message: Message,
@@ -25,47 +27,15 @@ pub struct Sent {
 /// the message. The same `client_msg_id` from the same sender returns the same message.
 pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<Sent> {
     validate(&send)?;
-    let mut conn = state.conn().await?;
-    // The membership version goes out with the message: push-worker refreshes its member
-    // cache when it is newer, so a member removed before this send never receives it.
-    let (member, members_version) =
-        db::groups::active_member_versioned(&mut conn, send.conversation_id, caller.id)
-            .await?
-            .ok_or(Error::NotFound("conversation"))?;
-    if member
-        .muted_until
-        .is_some_and(|until| until > Utc::now().naive_utc())
-    {
-        return Err(Error::forbidden("you are muted in this conversation"));
-    }
-    if let Some(reply_to) = &send.reply_to
-        && !db::messages::exists_in(&mut conn, send.conversation_id, reply_to).await?
-    {
-        return Err(Error::invalid(
-            "reply_to",
-            "no such message in this conversation",
-        ));
-    }
-    let file = match &send.file_id {
-        Some(id) => {
-            let file = db::files::attachable(&mut conn, id, caller.id)
-                .await?
-                .ok_or_else(|| Error::invalid("file_id", "no such file"))?;
-            if send.kind == "image" && !file.content_type.starts_with("image/") {
-                return Err(Error::invalid("type", "the file is not an image"));
-            }
-            Some(file)
-        }
-        None => None,
-    };
     let names = mentions(&send.content);
-    let mentioned = if names.is_empty() {
-        Vec::new()
+    // A plain text send reads nothing here (not even a pooled connection): the sequencer
+    // checks membership and mute under the conversation's lock.
+    let (file, mentioned) = if send.reply_to.is_none() && send.file_id.is_none() && names.is_empty()
+    {
+        (None, Vec::new())
     } else {
-        db::messages::mentioned_members(&mut conn, send.conversation_id, caller.id, &names).await?
+        check_references(state, caller, &send, &names).await?
     };
-    // The connection goes back first: the sequencer needs one for its batch.
-    drop(conn);
     let taken = state
         .sequencer
         .take(Claim {
@@ -77,9 +47,18 @@ pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<S
             attach: file.as_ref().map(|f| f.id.clone()),
         })
         .await?;
-    let (receipt, repeat, notes) = match taken {
-        Taken::New(r, notes) => (r, false, notes),
-        Taken::Repeat(r) => (r, true, Vec::new()),
+    let (receipt, repeat, notes, members_version) = match taken {
+        Taken::New {
+            receipt,
+            mentions,
+            members_version,
+        } => (receipt, false, mentions, members_version),
+        Taken::Repeat {
+            receipt,
+            members_version,
+        } => (receipt, true, Vec::new(), members_version),
+        Taken::NotMember => return Err(Error::NotFound("conversation")),
+        Taken::Muted => return Err(Error::forbidden(MUTED)),
     };
     let message = Message {
         id: receipt.message_id,
@@ -111,6 +90,54 @@ pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<S
     }
     metrics::counter!("chat_messages_sent_total", "repeat" => if repeat { "true" } else { "false" }).increment(1);
     Ok(Sent { message, repeat })
+}
+
+/// The rows a send names (the message it replies to, its file, the members it mentions),
+/// checked after the sender's membership so a non-member learns nothing about them. The
+/// file, and the mentioned members to notify.
+async fn check_references(
+    state: &State,
+    caller: &Caller,
+    send: &SendMessage,
+    names: &[String],
+) -> Result<(Option<db::files::FileRow>, Vec<common_proto::UserId>)> {
+    let mut conn = state.conn().await?;
+    let (member, _) =
+        db::groups::active_member_versioned(&mut conn, send.conversation_id, caller.id)
+            .await?
+            .ok_or(Error::NotFound("conversation"))?;
+    if member
+        .muted_until
+        .is_some_and(|until| until > Utc::now().naive_utc())
+    {
+        return Err(Error::forbidden(MUTED));
+    }
+    if let Some(reply_to) = &send.reply_to
+        && !db::messages::exists_in(&mut conn, send.conversation_id, reply_to).await?
+    {
+        return Err(Error::invalid(
+            "reply_to",
+            "no such message in this conversation",
+        ));
+    }
+    let file = match &send.file_id {
+        Some(id) => {
+            let file = db::files::attachable(&mut conn, id, caller.id)
+                .await?
+                .ok_or_else(|| Error::invalid("file_id", "no such file"))?;
+            if send.kind == "image" && !file.content_type.starts_with("image/") {
+                return Err(Error::invalid("type", "the file is not an image"));
+            }
+            Some(file)
+        }
+        None => None,
+    };
+    let mentioned = if names.is_empty() {
+        Vec::new()
+    } else {
+        db::messages::mentioned_members(&mut conn, send.conversation_id, caller.id, names).await?
+    };
+    Ok((file, mentioned))
 }
 
 /// The distinct `@username` tokens of a text (usernames are `A-Za-z0-9_.-`, 3..=32), at

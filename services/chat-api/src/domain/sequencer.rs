@@ -10,7 +10,7 @@
 //! Nothing of the contract changes: each claim is answered only after its commit; one
 //! batch in flight at a time keeps every claim in arrival order (so a sender's sends keep
 //! their order); a batch that fails (a receipt another replica recorded at the same
-//! moment, a deadlock, a lost connection) is retried claim by claim with the one-send
+//! moment, a deadlock, a lost connection) is retried claim by claim, each in its own
 //! transaction, which is what decides repeats across replicas.
 
 use db::messages::{Claim, Taken};
@@ -84,18 +84,18 @@ async fn commit(pool: &Pool, claims: &[Claim]) -> Vec<Result<Taken, DbError>> {
     }
     let mut out = Vec::with_capacity(claims.len());
     for k in claims {
-        out.push(
-            db::messages::take_seq(
-                &mut conn,
-                k.conversation,
-                k.sender,
-                &k.client_msg_id,
-                &k.message_id,
-                &k.mentioned,
-                k.attach.as_deref(),
-            )
-            .await,
-        );
+        out.push(one(&mut conn, k).await);
     }
     out
+}
+
+/// One claim in its own transaction. A unique violation means another replica recorded
+/// the same send a moment ago: the second attempt finds its receipt and repeats it.
+async fn one(conn: &mut db::pool::Conn, claim: &Claim) -> Result<Taken, DbError> {
+    let single = std::slice::from_ref(claim);
+    let first = match db::messages::take_seqs(conn, single).await {
+        Err(DbError::Unique(_)) => db::messages::take_seqs(conn, single).await,
+        other => other,
+    };
+    first?.pop().ok_or(DbError::NotFound)
 }
