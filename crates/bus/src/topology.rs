@@ -100,16 +100,7 @@ impl Topology {
                 };
                 ch.queue_declare(realtime.as_str().into(), passive, FieldTable::default())
                     .await?;
-                for key in keys {
-                    ch.queue_bind(
-                        realtime.as_str().into(),
-                        self.exchange().as_str().into(),
-                        (*key).into(),
-                        QueueBindOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await?;
-                }
+                bind(&ch, &realtime, &self.exchange(), keys).await?;
                 let _ = ch.close(200, "topology declared".into()).await;
                 Ok(())
             }
@@ -176,18 +167,23 @@ impl Topology {
             ..Default::default()
         };
         ch.queue_declare(queue.into(), options, args).await?;
-        for key in keys {
-            ch.queue_bind(
-                queue.into(),
-                exchange.into(),
-                (*key).into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-        }
-        Ok(())
+        bind(ch, queue, exchange, keys).await
     }
+}
+
+/// Binds `queue` to `exchange` with each of `keys` (idempotent).
+async fn bind(ch: &Channel, queue: &str, exchange: &str, keys: &[&str]) -> lapin::Result<()> {
+    for key in keys {
+        ch.queue_bind(
+            queue.into(),
+            exchange.into(),
+            (*key).into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn long_string(s: &str) -> AMQPValue {

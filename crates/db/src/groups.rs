@@ -6,7 +6,6 @@
 
 use crate::{
     DbError,
-    conversations::MemberRow,
     messages::MessageRow,
     schema::{conversation_members as members, conversation_seqs, conversations},
 };
@@ -208,29 +207,4 @@ pub async fn members_versioned(
         Ok((version, ids))
     })
     .await
-}
-
-/// The caller's active membership and the conversation's membership version, in one
-/// query (the send path stamps messages with the version).
-pub async fn active_member_versioned(
-    conn: &mut AsyncMysqlConnection,
-    conversation: ConversationId,
-    user: UserId,
-) -> Result<Option<(MemberRow, i64)>, DbError> {
-    let row: Option<(MemberRow, Option<i64>)> = members::table
-        .left_join(
-            conversation_seqs::table
-                .on(conversation_seqs::conversation_id.eq(members::conversation_id)),
-        )
-        .filter(members::conversation_id.eq(conversation))
-        .filter(members::user_id.eq(user))
-        .filter(members::left_at.is_null())
-        .select((
-            MemberRow::as_select(),
-            conversation_seqs::members_version.nullable(),
-        ))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(row.map(|(m, v)| (m, v.unwrap_or(0))))
 }

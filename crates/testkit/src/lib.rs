@@ -143,12 +143,7 @@ pub async fn boot_and_stop(bin: &str, env: &[(&str, String)]) -> Lifecycle {
         .await
         .expect("health");
     assert!(health.status().is_success());
-    let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics(&format!("http://127.0.0.1:{port}")).await;
     assert!(
         metrics.contains("# TYPE"),
         "Prometheus text from {bin}: {metrics}"
@@ -373,4 +368,14 @@ pub async fn exec_sql(db_url: &str, sql: &str) -> usize {
         .execute(&mut conn)
         .await
         .expect("statement")
+}
+
+/// The Prometheus text a service at `base` (`http://host:port`) exports.
+pub async fn metrics(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text")
 }

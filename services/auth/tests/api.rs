@@ -480,15 +480,7 @@ async fn health_ready_metrics_and_openapi() {
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["checks"]["mysql"], "up");
     app.register("ivan").await;
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = testkit::metrics(&app.base).await;
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("http_request_duration_seconds_bucket"));
     let spec: Value = app

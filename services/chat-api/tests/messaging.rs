@@ -439,15 +439,7 @@ async fn group_commit_keeps_seqs_repeats_mentions_and_cursors() {
         assert_eq!(unread, 40 - own_newest(conv, 2), "{c}");
     }
     // And the batches were batches: on average more than one send per transaction.
-    let metrics = s
-        .client
-        .get(format!("{}/metrics", s.base))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = testkit::metrics(&s.base).await;
     let value = |name: &str| -> f64 {
         metrics
             .lines()

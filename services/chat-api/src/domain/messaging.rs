@@ -102,10 +102,9 @@ async fn check_references(
     names: &[String],
 ) -> Result<(Option<db::files::FileRow>, Vec<common_proto::UserId>)> {
     let mut conn = state.conn().await?;
-    let (member, _) =
-        db::groups::active_member_versioned(&mut conn, send.conversation_id, caller.id)
-            .await?
-            .ok_or(Error::NotFound("conversation"))?;
+    let member = db::conversations::active_member(&mut conn, send.conversation_id, caller.id)
+        .await?
+        .ok_or(Error::NotFound("conversation"))?;
     if member
         .muted_until
         .is_some_and(|until| until > Utc::now().naive_utc())
