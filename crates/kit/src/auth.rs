@@ -4,12 +4,22 @@
 //! Only `auth` holds the private key; every other service verifies with the public key, so
 //! a compromised chat-api cannot mint tokens. The algorithm is pinned to EdDSA, so `alg:
 //! none` or an HMAC token signed with the public key as secret is rejected.
+//!
+//! Checking an Ed25519 signature costs tens of microseconds, and every request is checked
+//! twice (at the gateway and at its backend) with the same token a client sends for 15
+//! minutes. So a [`Verifier`] remembers the claims of tokens it has verified, keyed by the
+//! token's SHA-256, until they expire: a hit costs a hash and a lookup. Only a token that
+//! passed the full check is remembered, and the one check that changes with time
+//! (expiry, with the same leeway) is made again on every hit, so a hit accepts exactly
+//! what a full verification would.
 
 use crate::{ApiError, settings::JwtVerifySettings};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use common_proto::UserId;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+use quick_cache::sync::Cache;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::{future::Ready, sync::Arc};
 
 /// Claims of an access token. `sub` is the user id as a string (JWT says strings).
@@ -28,11 +38,13 @@ pub struct Claims {
 /// Seconds of clock skew tolerated between services.
 pub const LEEWAY_SECS: u64 = 5;
 
-/// Verifies access tokens. Cheap to clone.
+/// Verifies access tokens. Cheap to clone (clones share one cache).
 #[derive(Clone)]
 pub struct Verifier {
     key: Arc<DecodingKey>,
     validation: Arc<Validation>,
+    /// Claims of verified tokens by the token's SHA-256; bounded, `None` when disabled.
+    verified: Option<Arc<Cache<[u8; 32], Arc<Claims>>>>,
 }
 
 impl Verifier {
@@ -43,9 +55,16 @@ impl Verifier {
                 s.jwt_public_key_file
             )
         })?;
-        Self::from_pem(&pem, &s.jwt_issuer, &s.jwt_audience)
+        Ok(Self::from_pem(&pem, &s.jwt_issuer, &s.jwt_audience)?.remembering(s.jwt_cache_entries))
     }
 
+    /// Remembers up to `entries` verified tokens (0: none, every call verifies).
+    pub fn remembering(mut self, entries: usize) -> Self {
+        self.verified = (entries > 0).then(|| Arc::new(Cache::new(entries)));
+        self
+    }
+
+    /// A verifier that remembers nothing until [`Verifier::remembering`] says so.
     pub fn from_pem(pem: &[u8], issuer: &str, audience: &str) -> anyhow::Result<Self> {
         let key = DecodingKey::from_ed_pem(pem)?;
         let mut validation = Validation::new(Algorithm::EdDSA);
@@ -56,14 +75,45 @@ impl Verifier {
         Ok(Self {
             key: Arc::new(key),
             validation: Arc::new(validation),
+            verified: None,
         })
     }
 
     /// The verified claims, or a 401.
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        decode::<Claims>(token, &self.key, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|_| ApiError::unauthorized("invalid or expired access token"))
+    pub fn verify(&self, token: &str) -> Result<Arc<Claims>, ApiError> {
+        let invalid = || ApiError::unauthorized("invalid or expired access token");
+        let Some(cache) = &self.verified else {
+            return self.verify_signed(token).map(Arc::new).ok_or_else(invalid);
+        };
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(claims) = cache.get(&digest) {
+            metrics::counter!("jwt_verifications_total", "outcome" => "remembered").increment(1);
+            // The same expiry rule as `validation` (exp + leeway must not have passed).
+            let now = chrono::Utc::now().timestamp();
+            return (claims.exp + LEEWAY_SECS as i64 > now)
+                .then_some(claims)
+                .ok_or_else(invalid);
+        }
+        let claims = Arc::new(self.verify_signed(token).ok_or_else(invalid)?);
+        cache.insert(digest, claims.clone());
+        Ok(claims)
+    }
+
+    /// How many verified tokens are remembered now.
+    pub fn remembered(&self) -> usize {
+        self.verified.as_ref().map_or(0, |c| c.len())
+    }
+
+    /// The full check: signature, algorithm, issuer, audience, required claims, expiry.
+    fn verify_signed(&self, token: &str) -> Option<Claims> {
+        let result = decode::<Claims>(token, &self.key, &self.validation).map(|data| data.claims);
+        let outcome = if result.is_ok() {
+            "verified"
+        } else {
+            "rejected"
+        };
+        metrics::counter!("jwt_verifications_total", "outcome" => outcome).increment(1);
+        result.ok()
     }
 
     /// Verifies `Authorization: Bearer <token>` of a request.
@@ -77,7 +127,7 @@ impl Verifier {
             .map_err(|_| ApiError::unauthorized("invalid subject"))?;
         Ok(AuthUser {
             id,
-            role: claims.role,
+            role: claims.role.clone(),
         })
     }
 }

@@ -85,4 +85,7 @@ pub struct JwtVerifySettings {
     pub jwt_issuer: String,
     #[arg(long, env = "INSTANT_JWT_AUDIENCE", default_value = "instant")]
     pub jwt_audience: String,
+    /// Tokens whose verification is remembered until they expire (0: verify every time).
+    #[arg(long, env = "INSTANT_JWT_CACHE_ENTRIES", default_value_t = 10_000)]
+    pub jwt_cache_entries: usize,
 }
