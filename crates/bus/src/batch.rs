@@ -130,15 +130,22 @@ async fn process<H: BatchHandler>(
             .record(batch.len() as f64);
         match outcome {
             Ok(Ok(verdicts)) => {
+                // Poison first, one by one; then every success with ONE `multiple` ack of
+                // the newest: a batch is the oldest unacked deliveries of this channel (one
+                // batch at a time, tags ascending), so that ack covers exactly the rest.
+                let mut newest_ok = None;
                 for (i, delivery) in deliveries.iter().enumerate() {
                     match verdicts.get(i) {
-                        Some(Ok(())) => {
-                            delivery.ack(BasicAckOptions::default()).await?;
-                            count(queue, "ack");
-                        }
+                        Some(Ok(())) => newest_ok = Some(delivery),
                         Some(Err(reason)) => dead_letter(queue, delivery, reason).await?,
                         None => dead_letter(queue, delivery, "handler gave no verdict").await?,
                     }
+                }
+                if let Some(newest) = newest_ok {
+                    newest.ack(BasicAckOptions { multiple: true }).await?;
+                    let acked = verdicts.iter().filter(|v| v.is_ok()).count();
+                    metrics::counter!("bus_deliveries_total", "queue" => queue.to_owned(), "outcome" => "ack")
+                        .increment(acked as u64);
                 }
                 return Ok(());
             }

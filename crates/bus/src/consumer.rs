@@ -129,6 +129,7 @@ impl<H: Handler> Session for Concurrent<'_, H> {
             // do not bet delivery on it; a dead connection or channel is noticed within a second.
             let mut watchdog = tokio::time::interval(Duration::from_secs(1));
             let mut in_flight = FuturesUnordered::new();
+            let mut acks = Acks::default();
             loop {
                 tokio::select! {
                     biased;
@@ -136,15 +137,21 @@ impl<H: Handler> Session for Concurrent<'_, H> {
                         // Finish what we hold; unacked prefetched deliveries return to the queue
                         // when the channel closes.
                         while let Some(done) = in_flight.next().await {
-                            if let Err(e) = done {
-                                tracing::warn!(%queue, error = %e, "ack failed during shutdown");
-                            }
+                            acks.done(done);
+                        }
+                        if let Err(e) = acks.flush(&ch, queue).await {
+                            tracing::warn!(%queue, error = %e, "ack failed during shutdown");
                         }
                         close_consumer(&ch, &tag).await;
                         return Ok(());
                     }
                     Some(done) = in_flight.next(), if !in_flight.is_empty() => {
-                        done.map_err(|e: lapin::Error| e.to_string())?;
+                        // Everything else that finished meanwhile is acked with it.
+                        acks.done(done);
+                        while let Some(Some(done)) = in_flight.next().now_or_never() {
+                            acks.done(done);
+                        }
+                        acks.flush(&ch, queue).await.map_err(|e| e.to_string())?;
                     }
                     _ = watchdog.tick() => {
                         if !conn.status().connected() || !ch.status().connected() {
@@ -158,6 +165,7 @@ impl<H: Handler> Session for Concurrent<'_, H> {
                             None => return Err("the broker ended the consumer".into()),
                         };
                         backoff.reset();
+                        acks.started(delivery.delivery_tag);
                         let mut signal = shutdown.clone();
                         in_flight.push(async move { process(queue, delivery, handler, &mut signal).await });
                     }
@@ -200,14 +208,86 @@ pub(crate) async fn run_sessions(
     tracing::info!(%queue, "{what} stopped");
 }
 
+/// Acks of the concurrent runner, grouped: deliveries that finished together are acked
+/// with ONE `multiple` ack when no older delivery is still being handled (one frame for
+/// the broker instead of one each); one that finished while an older one is still in
+/// flight is acked alone at once, so no ack ever waits on another delivery.
+#[derive(Default)]
+struct Acks {
+    /// Tags being handled.
+    in_flight: std::collections::BTreeSet<u64>,
+    /// Tags handled successfully and not acked yet.
+    succeeded: Vec<u64>,
+    /// The first failure to ack or nack, reported at the next flush.
+    failed: Option<lapin::Error>,
+}
+
+impl Acks {
+    fn started(&mut self, tag: u64) {
+        self.in_flight.insert(tag);
+    }
+
+    fn done(&mut self, outcome: (u64, lapin::Result<Outcome>)) {
+        let (tag, result) = outcome;
+        self.in_flight.remove(&tag);
+        match result {
+            Ok(Outcome::Ack) => self.succeeded.push(tag),
+            Ok(Outcome::Settled) => {}
+            Err(e) => {
+                self.failed.get_or_insert(e);
+            }
+        }
+    }
+
+    async fn flush(&mut self, ch: &lapin::Channel, queue: &str) -> lapin::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        let oldest_busy = self.in_flight.first().copied().unwrap_or(u64::MAX);
+        let (covered, alone): (Vec<u64>, Vec<u64>) =
+            self.succeeded.drain(..).partition(|t| *t < oldest_busy);
+        // Every unacked tag below `oldest_busy` has finished (nacks settle themselves), so a
+        // `multiple` ack of the newest of them covers exactly these.
+        if let Some(newest) = covered.iter().max() {
+            ch.basic_ack(*newest, BasicAckOptions { multiple: true })
+                .await?;
+        }
+        for tag in &alone {
+            ch.basic_ack(*tag, BasicAckOptions { multiple: false })
+                .await?;
+        }
+        metrics::counter!("bus_deliveries_total", "queue" => queue.to_owned(), "outcome" => "ack")
+            .increment((covered.len() + alone.len()) as u64);
+        Ok(())
+    }
+}
+
+/// What [`process`] left to do for a delivery.
+enum Outcome {
+    /// Handled: the runner acks it (see [`Acks`]).
+    Ack,
+    /// Already dead-lettered or requeued.
+    Settled,
+}
+
 /// Runs the handler on one delivery until it succeeds, is poison, or shutdown interrupts
-/// a retry; then acks, dead-letters or requeues it.
+/// a retry; dead-letters or requeues it, or says it is to be acked.
 async fn process<H: Handler>(
     queue: &str,
     delivery: Delivery,
     handler: &H,
     shutdown: &mut ShutdownSignal,
-) -> lapin::Result<()> {
+) -> (u64, lapin::Result<Outcome>) {
+    let tag = delivery.delivery_tag;
+    (tag, handle_one(queue, delivery, handler, shutdown).await)
+}
+
+async fn handle_one<H: Handler>(
+    queue: &str,
+    delivery: Delivery,
+    handler: &H,
+    shutdown: &mut ShutdownSignal,
+) -> lapin::Result<Outcome> {
     let msg = Incoming::from_delivery(&delivery);
     let span = tracing::info_span!(
         "delivery",
@@ -230,11 +310,7 @@ async fn process<H: Handler>(
             Err(_) => Err(HandlerError::Poison("handler panicked".into())),
         };
         match result {
-            Ok(()) => {
-                delivery.ack(BasicAckOptions::default()).await?;
-                count(queue, "ack");
-                return Ok(());
-            }
+            Ok(()) => return Ok(Outcome::Ack),
             Err(HandlerError::Poison(reason)) => {
                 span.in_scope(|| tracing::warn!(%reason, "dead-lettering poison message"));
                 delivery
@@ -244,7 +320,7 @@ async fn process<H: Handler>(
                     })
                     .await?;
                 count(queue, "dead_letter");
-                return Ok(());
+                return Ok(Outcome::Settled);
             }
             Err(HandlerError::Retry(reason)) => {
                 count(queue, "retry");
@@ -255,7 +331,7 @@ async fn process<H: Handler>(
                     _ = shutdown.wait() => {
                         delivery.nack(BasicNackOptions { requeue: true, multiple: false }).await?;
                         count(queue, "requeued_at_shutdown");
-                        return Ok(());
+                        return Ok(Outcome::Settled);
                     }
                 }
             }

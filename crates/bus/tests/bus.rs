@@ -349,3 +349,94 @@ async fn delivery_limit_dead_letters_a_crash_loop() {
     let _ = ch.basic_ack(0, BasicAckOptions::default()).await;
     cleanup(&bus).await;
 }
+
+/// Finishes deliveries out of order: message `i` takes `(i * 7) % 13` ms, and every 17th
+/// is poison after a longer wait, so later deliveries finish around it.
+struct OutOfOrder {
+    handled: Mutex<Vec<i64>>,
+}
+
+impl Handler for OutOfOrder {
+    async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
+        let env: Envelope = msg
+            .envelope()
+            .map_err(|e| HandlerError::Poison(e.to_string()))?;
+        let i: i64 = env.data["text"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(-1);
+        let poison = i % 17 == 0;
+        let wait = if poison { 40 } else { (i * 7) % 13 };
+        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        self.handled.lock().expect("lock").push(i);
+        if poison {
+            Err(HandlerError::Poison(format!("message {i}")))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Grouped acks never cover a delivery still being handled: with deliveries finishing out
+/// of order and poison ones finishing last, every success is acked (nothing returns to the
+/// queue at shutdown) and every poison message reaches the dead-letter queue.
+#[tokio::test(flavor = "multi_thread")]
+async fn grouped_acks_cover_only_finished_deliveries() {
+    let bus = Bus::new(&settings(QueueType::Quorum), "test");
+    let n = 300;
+    for i in 1..=n {
+        bus.publish(&message(9, &i.to_string()))
+            .await
+            .expect("publish");
+    }
+    let handler = Arc::new(OutOfOrder {
+        handled: Mutex::default(),
+    });
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(bus::consume_concurrent(
+        bus.clone(),
+        PERSISTENCE_QUEUE,
+        handler.clone(),
+        16,
+        shutdown.signal(),
+    ));
+    assert!(
+        wait_for(
+            || handler.handled.lock().expect("lock").len() >= n as usize,
+            30
+        )
+        .await,
+        "all handled"
+    );
+    // Give the last acks a moment to leave, then stop: unacked deliveries would be requeued.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shutdown.trigger();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("consumer stops")
+        .expect("join");
+    let mut handled = handler.handled.lock().expect("lock").clone();
+    handled.sort();
+    assert_eq!(handled, (1..=n).collect::<Vec<_>>(), "each handled once");
+    assert!(
+        get_one(&bus, &bus.topology().name(PERSISTENCE_QUEUE))
+            .await
+            .is_none(),
+        "every success was acked"
+    );
+    let dlq = bus.topology().dead_letter_queue();
+    let mut dead = Vec::new();
+    while let Some(body) = get_one(&bus, &dlq).await {
+        let env: Envelope = serde_json::from_slice(&body).expect("envelope");
+        dead.push(
+            env.data["text"]
+                .as_str()
+                .unwrap_or("")
+                .parse::<i64>()
+                .unwrap_or(-1),
+        );
+    }
+    dead.sort();
+    assert_eq!(dead, (1..=n).filter(|i| i % 17 == 0).collect::<Vec<_>>());
+    cleanup(&bus).await;
+}
