@@ -14,18 +14,6 @@ RUN_DIR="$INSTANT_RUN_DIR"
 trap '"$ROOT/scripts/down.sh" >/dev/null 2>&1 || true' EXIT
 build_loadcheck
 "$ROOT/scripts/up.sh" >/dev/null
-rss() { awk '/VmRSS/ {print $2}' "/proc/$(cat "$RUN_DIR/gateway.pid")/status"; }
-sleep 1
-before=$(rss)
-"$(profile_dir)/loadcheck" --gateway "http://127.0.0.1:$INSTANT_PORT_BASE" --users 10 --idle-connections "$N" --duration 15 --no-baseline &
-client=$!
-# Sample while the sockets are held.
-peak=$before
-for _ in $(seq 1 200); do
-  kill -0 "$client" 2>/dev/null || break
-  now=$(rss); (( now > peak )) && peak=$now
-  sleep 0.5
-done
-wait "$client"
-printf 'gateway RSS: idle %d KiB, holding %d connections %d KiB -> %.1f KiB per connection (target 16)\n' \
-  "$before" "$N" "$peak" "$(awk -v a="$peak" -v b="$before" -v n="$N" 'BEGIN {print (a - b) / n}')"
+read -r before peak per < <(measure_idle_sockets "http://127.0.0.1:$INSTANT_PORT_BASE" "$N" 10)
+printf 'gateway RSS: idle %d KiB, holding %d connections %d KiB -> %s KiB per connection (target 16)\n' \
+  "$before" "$N" "$peak" "$per"

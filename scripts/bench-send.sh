@@ -3,7 +3,8 @@
 # own database and queue prefix), runs the loadcheck series below, and prints one table,
 # every figure beside the raw-broker baseline loadcheck measured in the same run, then the
 # CPU each process spent per 1 000 messages in each run. Everything it made is removed.
-#   ./scripts/bench-send.sh            (about 4 minutes on 2 cores)
+#   ./scripts/bench-send.sh            (about 5 minutes on 2 cores)
+#   IDLE_SOCKETS=15000 ./scripts/bench-send.sh   (more idle sockets; this workplace caps a process at 20 000 files)
 #   SECS=20 ./scripts/bench-send.sh    (longer runs)
 set -euo pipefail
 SECS="${SECS:-10}"
@@ -47,12 +48,21 @@ run() { # name, loadcheck args...
     >"$OUT/$name.txt" 2>"$OUT/$name.err" || log "run $name: invariants violated or failed (see $OUT/$name.txt)"
 }
 
+# Idle sockets first, on the fresh gateway (its baseline: its own RSS before them).
+log "run idle: ${IDLE_SOCKETS:-10000} idle WebSockets"
+measure_idle_sockets "$gw" "${IDLE_SOCKETS:-10000}" 20 >"$OUT/idle.txt" 2>"$OUT/idle.err" \
+  || log "run idle failed (see $OUT/idle.err)"
 run saturation --mode direct --users 20 --rate 4000 --duration "$SECS"
 run rate1000 --mode direct --users 20 --rate 1000 --duration "$SECS"
 run closed --mode closed --users 32 --senders 32 --duration "$SECS"
 run quiet --mode direct --users 20 --rate 10 --duration "$SECS"
 run group500 --mode group --users 500 --rate 50 --duration "$SECS"
 run events --mode events --users 20 --rate 5000 --duration "$SECS" --admin-token "$token"
+
+# Start-up time and idle RSS of every binary beside a hello-world actix-web server.
+"$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
+log "run startup: scripts/bench-startup.py"
+RUNS=3 python3 "$ROOT/scripts/bench-startup.py" >"$OUT/startup.txt" 2>&1 || true
 
 python3 - "$OUT" <<'EOF'
 import re, sys, os
@@ -87,6 +97,15 @@ m = re.search(r"accepted (\d+) .*?([\d.]+)/s", e); acc = m.group(2) if m else "?
 m2 = re.search(r"stored (\d+) of (\d+) accepted \(lost (\d+)", e)
 m3 = re.search(r"raw lapin, \d+ messages: (\d+) msg/s", e)
 rows.append(("event intake, 5 000/s offered", f"{acc}/s accepted, lost {m2.group(3) if m2 else '?'}", f"raw lapin {m3.group(1) if m3 else '?'} msg/s", ">= 4 500/s, 0 lost", "all hold" if m2 and m2.group(3) == "0" else "see events.txt"))
+i = read("idle").split()
+if len(i) == 3:
+    rows.append(("memory per idle WebSocket", f"{i[2]} KiB ({os.environ.get('IDLE_SOCKETS', '10000')} sockets: {int(i[1]) // 1024} MiB)", f"gateway idle {int(i[0]) // 1024} MiB", "<= 16 KiB", "-"))
+st = read("startup")
+svc = [l.split() for l in st.splitlines() if l and l.split()[0] in ("gateway", "auth", "chat-api", "file-service", "cascade-service", "persistence-worker", "push-worker", "broadcast-worker", "event-worker")]
+hello = [l.split() for l in st.splitlines() if l.startswith("hello-actix")]
+if svc and hello:
+    ready = [float(x[1]) for x in svc]; rss = [float(x[2]) for x in svc]
+    rows.append(("cold start, idle RSS", f"{min(ready):.0f}-{max(ready):.0f} ms, {min(rss):.1f}-{max(rss):.1f} MiB", f"hello-world actix: {float(hello[0][2]):.0f} ms, {float(hello[0][3]):.1f} MiB", "no worse than 8-49 ms, 9-20 MiB", "-"))
 print("| figure | measured | same-run baseline | target | invariants |")
 print("| --- | --- | --- | --- | --- |")
 for row in rows:

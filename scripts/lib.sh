@@ -236,3 +236,22 @@ build_web() {
   (cd "$WEB_DIR" && npm run --silent build >&2) || die "the web client did not build (services/gateway/web)"
   echo "$want" >"$stamp"
 }
+
+# Holds N idle WebSockets (over `users` users) on the running gateway at $1 for 15 s and
+# prints "idle_kib peak_kib per_connection_kib" of its RSS (pid from $RUN_DIR).
+measure_idle_sockets() { # gateway_url n users
+  local rss_of pid before peak now client
+  pid=$(cat "$RUN_DIR/gateway.pid")
+  rss_of() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+  sleep 1
+  before=$(rss_of)
+  "$(profile_dir)/loadcheck" --gateway "$1" --users "$3" --idle-connections "$2" --duration 15 --no-baseline >&2 &
+  client=$!
+  peak=$before
+  while kill -0 "$client" 2>/dev/null; do
+    now=$(rss_of); (( now > peak )) && peak=$now
+    sleep 0.5
+  done
+  wait "$client" || return 1
+  awk -v a="$peak" -v b="$before" -v n="$2" 'BEGIN {printf "%d %d %.1f\n", b, a, (a - b) / n}'
+}
