@@ -88,6 +88,9 @@ pub mod routing {
 /// Dotted kinds of envelopes: past-tense facts.
 pub mod kind {
     pub const MESSAGE_SENT: &str = "chat.message_sent";
+    /// A message was edited, recalled, reacted to, pinned or unpinned (or hidden by one
+    /// user): its new state, on `chat.message.conversation.{id}`.
+    pub const MESSAGE_CHANGED: &str = "chat.message_changed";
     pub const READ_MOVED: &str = "chat.read_moved";
     pub const TYPING_STARTED: &str = "chat.typing_started";
     pub const DELIVERY_REQUESTED: &str = "realtime.delivery_requested";
@@ -171,6 +174,7 @@ pub struct CascadeStatusChanged {
 #[derive(Debug, Clone, PartialEq)]
 pub enum BusEvent {
     MessageSent(MessageSent),
+    MessageChanged(MessageChanged),
     ReadMoved(ReadMoved),
     TypingStarted(TypingStarted),
     DeliveryRequested(crate::ws::Delivery),
@@ -190,6 +194,7 @@ impl BusEvent {
         use serde_json::from_value as v;
         Ok(Some(match kind_name {
             kind::MESSAGE_SENT => Self::MessageSent(v(data)?),
+            kind::MESSAGE_CHANGED => Self::MessageChanged(v(data)?),
             kind::READ_MOVED => Self::ReadMoved(v(data)?),
             kind::TYPING_STARTED => Self::TypingStarted(v(data)?),
             kind::DELIVERY_REQUESTED => Self::DeliveryRequested(v(data)?),
@@ -243,6 +248,28 @@ mod tests {
 
 /// `data` of a `chat.message_sent` envelope: the message, exactly as acknowledged.
 pub type MessageSent = crate::rest::Message;
+
+/// `data` of a `chat.message_changed` envelope: the message in its new state (its `rev`
+/// orders it; a consumer that has a higher rev for it already drops it) and what changed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageChanged {
+    pub message: crate::rest::Message,
+    pub change: MessageChange,
+    /// Set when only this user is to hear of it (they deleted it for themselves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<crate::UserId>,
+}
+
+/// What a change was: `edited`, `recalled`, `reaction_added`, `reaction_removed`,
+/// `pinned`, `unpinned` or `hidden`, by whom (and which emoji).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageChange {
+    pub kind: String,
+    pub user_id: crate::UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
+}
 
 /// AMQP header on `chat.message.*`: the conversation's membership version the sender saw
 /// (push-worker refreshes a cached member list older than it).

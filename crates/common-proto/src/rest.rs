@@ -128,6 +128,12 @@ pub mod limits {
     pub const MAX_EVENT_PAYLOAD_BYTES: usize = 16 * 1024;
     /// Items in one page of broadcasts or events.
     pub const MAX_LIST_PAGE: i64 = 100;
+    /// Characters of one reaction's emoji (a ZWJ sequence or a `:short_code:`).
+    pub const MAX_EMOJI_CHARS: usize = 16;
+    /// Reactors' ids a message view lists per emoji (the count is exact).
+    pub const MAX_REACTION_USERS: usize = 20;
+    /// Pinned messages in one conversation.
+    pub const MAX_PINS_PER_CONVERSATION: i64 = 100;
 }
 
 /// `POST /conversations`.
@@ -206,8 +212,12 @@ pub struct SendMessage {
     pub reply_to: Option<String>,
 }
 
-/// A message, as stored and as delivered.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A message, as stored and as delivered, in its current state.
+///
+/// Fields after `file` are the lifecycle's (all omitted while unset): every change (edit,
+/// recall, reaction, pin) gives the message the conversation's next `rev`, so a device
+/// keeps the highest rev it has seen per conversation and asks for what changed after it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: String,
@@ -226,6 +236,72 @@ pub struct Message {
     /// File and image messages: the file's metadata (images with width and height).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<Box<FileInfo>>,
+    /// The conversation's change counter at this message's last change (0: never changed).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rev: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// A recalled message is a tombstone: no content, no file, no reactions.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recalled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recalled_by: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_by: Option<UserId>,
+    /// Reactions by emoji, in the order each was first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// The id of the message this one is a forwarded copy of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_from: Option<String>,
+    /// The caller deleted it for themselves: a stub that keeps its seq.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+impl Message {
+    /// The stub a user sees of a message they deleted for themselves.
+    pub fn hide(&mut self) {
+        self.content.clear();
+        self.file_id = None;
+        self.file = None;
+        self.reactions.clear();
+        self.hidden = true;
+    }
+
+    /// The copy everyone may see (the bus carries one copy for all members): no `me`.
+    pub fn strip_personal(&mut self) {
+        self.reactions.iter_mut().for_each(|r| r.me = false);
+    }
+}
+
+/// One emoji's reactions to a message.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: i64,
+    /// Whether the caller is among them (REST; always false in live frames, which carry
+    /// `change.user_id` instead).
+    pub me: bool,
+    /// The first reactors, at most `MAX_REACTION_USERS`.
+    #[serde(default)]
+    pub user_ids: Vec<UserId>,
+}
+
+/// `PATCH /messages/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EditMessage {
+    /// The new text, 1..=8000 characters.
+    pub content: String,
 }
 
 /// `POST /messages/read`.

@@ -26,6 +26,10 @@ pub enum ClientFrame {
         after_seq: i64,
         #[serde(default)]
         limit: Option<i64>,
+        /// The highest `rev` the device has seen in this conversation: the messages it
+        /// holds (seq <= after_seq) that changed since come as `message.updated`.
+        #[serde(default)]
+        after_rev: Option<i64>,
     },
 }
 
@@ -44,6 +48,22 @@ pub enum ServerFrame {
     },
     #[serde(rename = "message.new")]
     MessageNew { message: Message },
+    /// A message's new state (edited, recalled, reacted to, pinned, hidden for you); drop
+    /// it when the message you hold has this `rev` or a higher one.
+    #[serde(rename = "message.updated")]
+    MessageUpdated {
+        message: Message,
+        /// What changed (absent when replayed by `sync`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        change: Option<crate::bus::MessageChange>,
+    },
+    /// A conversation's pins changed: reread `GET /conversations/{id}/pins`.
+    #[serde(rename = "pins.updated")]
+    PinsUpdated {
+        conversation_id: ConversationId,
+        message_id: String,
+        pinned: bool,
+    },
     #[serde(rename = "typing")]
     Typing {
         conversation_id: ConversationId,
@@ -68,6 +88,9 @@ pub enum ServerFrame {
         conversation_id: ConversationId,
         last_seq: i64,
         has_more: bool,
+        /// With `after_rev`: the rev to ask after next time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_rev: Option<i64>,
     },
     #[serde(rename = "error")]
     Error {
@@ -146,6 +169,23 @@ mod tests {
                 r#"{"type":"read","conversation_id":1,"user_id":2,"seq":5}"#,
             ),
             (
+                ServerFrame::PinsUpdated {
+                    conversation_id: 1,
+                    message_id: "m".into(),
+                    pinned: true,
+                },
+                r#"{"type":"pins.updated","conversation_id":1,"message_id":"m","pinned":true}"#,
+            ),
+            (
+                ServerFrame::SyncDone {
+                    conversation_id: 1,
+                    last_seq: 9,
+                    has_more: false,
+                    last_rev: Some(4),
+                },
+                r#"{"type":"sync.done","conversation_id":1,"last_seq":9,"has_more":false,"last_rev":4}"#,
+            ),
+            (
                 ServerFrame::error("bad_frame", "x"),
                 r#"{"type":"error","code":"bad_frame","message":"x"}"#,
             ),
@@ -165,7 +205,19 @@ mod tests {
             ClientFrame::Sync {
                 conversation_id: 4,
                 after_seq: 10,
-                limit: None
+                limit: None,
+                after_rev: None
+            }
+        ));
+        let f: ClientFrame = serde_json::from_str(
+            r#"{"type":"sync","conversation_id":4,"after_seq":10,"after_rev":7}"#,
+        )
+        .expect("sync with a rev");
+        assert!(matches!(
+            f,
+            ClientFrame::Sync {
+                after_rev: Some(7),
+                ..
             }
         ));
         let f: ClientFrame = serde_json::from_str(

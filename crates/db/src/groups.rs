@@ -189,6 +189,20 @@ pub async fn record(c: &mut AsyncMysqlConnection, message: &MessageRow) -> Resul
     Ok(())
 }
 
+/// The membership version alone (stamped on a published change, like on a send).
+pub async fn members_versioned_only(
+    conn: &mut AsyncMysqlConnection,
+    conversation: ConversationId,
+) -> Result<i64, DbError> {
+    Ok(conversation_seqs::table
+        .find(conversation)
+        .select(conversation_seqs::members_version)
+        .first::<i64>(conn)
+        .await
+        .optional()?
+        .unwrap_or(0))
+}
+
 /// The members and the membership version they correspond to, read in one snapshot
 /// (push-worker's cache: a message stamped with a newer version forces a refetch).
 pub async fn members_versioned(
@@ -196,13 +210,7 @@ pub async fn members_versioned(
     conversation: ConversationId,
 ) -> Result<(i64, Vec<UserId>), DbError> {
     conn.transaction::<_, DbError, _>(async |c| {
-        let version = conversation_seqs::table
-            .find(conversation)
-            .select(conversation_seqs::members_version)
-            .first::<i64>(c)
-            .await
-            .optional()?
-            .unwrap_or(0);
+        let version = members_versioned_only(c, conversation).await?;
         let ids = crate::conversations::member_ids(c, conversation).await?;
         Ok((version, ids))
     })

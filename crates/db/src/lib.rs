@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod groups;
+pub mod lifecycle;
 pub mod messages;
 pub mod migrate;
 pub mod notifications;

@@ -79,7 +79,7 @@ pub async fn receipt(
 }
 
 /// The `mention` notification of each mentioned user for the message at `seq`.
-fn mention_rows(
+pub fn mention_rows(
     conversation: ConversationId,
     message_id: &str,
     seq: i64,
@@ -360,7 +360,8 @@ pub async fn history(
     before: Option<i64>,
     visible_up_to: Option<i64>,
     limit: i64,
-) -> Result<Vec<MessageRow>, DbError> {
+) -> Result<Vec<crate::lifecycle::Stored>, DbError> {
+    use crate::lifecycle::MessageState;
     let mut query = messages::table
         .filter(messages::conversation_id.eq(conversation))
         .into_boxed();
@@ -379,9 +380,9 @@ pub async fn history(
     } else {
         query.order(messages::seq.asc())
     };
-    let mut rows: Vec<MessageRow> = query
+    let mut rows: Vec<crate::lifecycle::Stored> = query
         .limit(limit)
-        .select(MessageRow::as_select())
+        .select((MessageRow::as_select(), MessageState::as_select()))
         .load(conn)
         .await?;
     if newest_first {

@@ -82,6 +82,13 @@ diesel::table! {
         reply_to -> Nullable<Char>,
         created_at -> Datetime,
         persisted_at -> Datetime,
+        rev -> BigInt,
+        edited_at -> Nullable<Datetime>,
+        recalled_at -> Nullable<Datetime>,
+        recalled_by -> Nullable<BigInt>,
+        pinned_at -> Nullable<Datetime>,
+        pinned_by -> Nullable<BigInt>,
+        forwarded_from -> Nullable<Char>,
     }
 }
 
@@ -207,6 +214,7 @@ diesel::table! {
         conversation_id -> BigInt,
         seq_reserved -> BigInt,
         members_version -> BigInt,
+        rev_reserved -> BigInt,
     }
 }
 
@@ -228,6 +236,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     send_receipts,
     conversation_seqs,
     file_attachments,
+    message_reactions,
+    message_hidden,
 );
 
 diesel::table! {
@@ -235,5 +245,23 @@ diesel::table! {
         file_id -> Char,
         conversation_id -> BigInt,
         created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    message_reactions (message_id, emoji, user_id) {
+        message_id -> Char,
+        emoji -> Varchar,
+        user_id -> BigInt,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    message_hidden (user_id, message_id) {
+        user_id -> BigInt,
+        message_id -> Char,
+        conversation_id -> BigInt,
+        hidden_at -> Datetime,
     }
 }

@@ -63,6 +63,27 @@ impl ToPublic for db::messages::MessageRow {
             created_at: Utc.from_utc_datetime(&self.created_at),
             client_msg_id: self.client_msg_id.clone(),
             file: None,
+            ..Default::default()
+        }
+    }
+}
+
+/// A message with its lifecycle state (without what depends on the reader: reactions and
+/// hiding are added per caller).
+impl ToPublic for db::lifecycle::Stored {
+    type Public = rest::Message;
+    fn to_public(&self) -> Self::Public {
+        let (row, state) = self;
+        let at = |t: &chrono::NaiveDateTime| Utc.from_utc_datetime(t);
+        rest::Message {
+            rev: state.rev,
+            edited_at: state.edited_at.as_ref().map(at),
+            recalled: state.recalled_at.is_some(),
+            recalled_by: state.recalled_by,
+            pinned_at: state.pinned_at.as_ref().map(at),
+            pinned_by: state.pinned_by,
+            forwarded_from: state.forwarded_from.clone(),
+            ..row.to_public()
         }
     }
 }

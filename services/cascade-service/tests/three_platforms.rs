@@ -244,6 +244,7 @@ async fn broadcasts_down_events_up_once_through_cuts_and_cycles() {
         created_at: chrono::Utc::now(),
         client_msg_id: "c1".into(),
         file: None,
+        ..Default::default()
     };
     let env = Envelope::new(m.id.clone(), kind::MESSAGE_SENT, "bot", &m);
     let out = bus::Outgoing::envelope(routing::chat_message(1), &env, None).expect("out");

@@ -40,6 +40,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         pool,
         publisher: bus::Publisher::new(bus, settings.common.platform_code.clone()),
         group_max_members: settings.group_max_members,
+        lifecycle: domain::lifecycle::Rules {
+            edit_window_secs: settings.message_edit_window_secs.max(0),
+            recall_window_secs: settings.message_recall_window_secs.max(0),
+            max_reactions: settings.max_reactions_per_message.max(1),
+        },
     });
     let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)
         .max_json_bytes(settings.max_json_bytes);

@@ -31,4 +31,18 @@ pub struct Settings {
     /// Most members a group may have (adding beyond it is a 422).
     #[arg(long, env = "INSTANT_GROUP_MAX_MEMBERS", default_value_t = 2000)]
     pub group_max_members: usize,
+    /// Seconds after its send a sender may edit a text message (0: no limit).
+    #[arg(long, env = "INSTANT_MESSAGE_EDIT_WINDOW_SECS", default_value_t = 48 * 3600)]
+    pub message_edit_window_secs: i64,
+    /// Seconds after its send a sender may recall a message (0: no limit); a group's owner
+    /// and admins recall at any time.
+    #[arg(
+        long,
+        env = "INSTANT_MESSAGE_RECALL_WINDOW_SECS",
+        default_value_t = 120
+    )]
+    pub message_recall_window_secs: i64,
+    /// Different emoji one message may carry.
+    #[arg(long, env = "INSTANT_MAX_REACTIONS_PER_MESSAGE", default_value_t = 20)]
+    pub max_reactions_per_message: usize,
 }

@@ -14,6 +14,8 @@ pub(crate) struct State {
     pub publisher: Publisher,
     /// `INSTANT_GROUP_MAX_MEMBERS`.
     pub group_max_members: usize,
+    /// Edit and recall windows, reactions per message.
+    pub lifecycle: crate::domain::lifecycle::Rules,
 }
 
 impl State {

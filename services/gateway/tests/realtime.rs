@@ -668,3 +668,194 @@ async fn upgrade_rules_and_frame_limits() {
     s.db.drop_db().await;
     testkit::drop_amqp(&s.amqp).await;
 }
+
+/// The lifecycle over the socket: a connected device sees each change live as
+/// `message.updated` (pins also as `pins.updated`); a device that was away while a message
+/// was edited, reacted to and recalled asks `sync {after_seq, after_rev}` and ends in
+/// exactly the state `GET /messages` shows, each changed message once, in rev order.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offline_device_catches_up_on_edits_reactions_and_recalls_by_rev() {
+    use reqwest::Method;
+    let s = spawn(3).await;
+    let (_, conv) = s
+        .rest(
+            Method::POST,
+            "/api/v1/conversations",
+            0,
+            json!({"type": "group", "name": "lc", "member_ids": [s.users[1].0]}),
+        )
+        .await;
+    let conv = conv["id"].as_i64().expect("id");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (status, m) = s
+            .rest(Method::POST, "/api/v1/messages", 0, json!({"conversation_id": conv, "client_msg_id": format!("l{i}"), "type": "text", "content": format!("text {i}")}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{m}");
+        ids.push(m["id"].as_str().expect("id").to_owned());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await; // persisted
+
+    // Bob's phone knew everything up to seq 3, rev 0, and went away; his laptop stays.
+    let mut laptop = s.socket(1).await;
+    expect_none(&mut laptop, "message.updated", 200).await;
+    let edit = |id: &str, text: &str| {
+        let (id, text) = (id.to_owned(), text.to_owned());
+        let s = &s;
+        async move {
+            s.rest(
+                Method::PATCH,
+                &format!("/api/v1/messages/{id}"),
+                0,
+                json!({"content": text}),
+            )
+            .await
+        }
+    };
+    assert_eq!(edit(&ids[0], "text 0, edited").await.0, StatusCode::OK);
+    let live = expect(&mut laptop, "message.updated").await;
+    assert_eq!(live["message"]["content"], "text 0, edited");
+    assert_eq!(live["change"]["kind"], "edited");
+    assert_eq!(live["change"]["user_id"], s.users[0].0);
+    let (status, _) = s
+        .rest(
+            Method::PUT,
+            &format!("/api/v1/messages/{}/reactions/%F0%9F%91%8D", ids[1]),
+            0,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let live = expect(&mut laptop, "message.updated").await;
+    assert_eq!(live["change"]["kind"], "reaction_added");
+    assert_eq!(live["change"]["emoji"], "👍");
+    assert_eq!(live["message"]["reactions"][0]["count"], 1);
+    assert_eq!(
+        live["message"]["reactions"][0]["me"], false,
+        "live frames carry no `me`"
+    );
+    let (status, _) = s
+        .rest(
+            Method::PUT,
+            &format!("/api/v1/conversations/{conv}/pins/{}", ids[1]),
+            0,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pins = expect(&mut laptop, "pins.updated").await;
+    assert_eq!(
+        pins,
+        json!({"type": "pins.updated", "conversation_id": conv, "message_id": ids[1], "pinned": true})
+    );
+    assert_eq!(
+        edit(&ids[0], "text 0, edited twice").await.0,
+        StatusCode::OK
+    );
+    let (status, _) = s
+        .rest(
+            Method::POST,
+            &format!("/api/v1/messages/{}/recall", ids[2]),
+            0,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // One new message after the changes: the phone gets it as new, in its current state.
+    let (_, newest) = s
+        .rest(Method::POST, "/api/v1/messages", 0, json!({"conversation_id": conv, "client_msg_id": "l3", "type": "text", "content": "newest"}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Bob deletes one message for himself: his laptop hears it, nobody else does.
+    let (status, _) = s
+        .rest(
+            Method::DELETE,
+            &format!("/api/v1/messages/{}", ids[1]),
+            1,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    loop {
+        let frame = expect(&mut laptop, "message.updated").await;
+        if frame["change"]["kind"] == "hidden" {
+            assert_eq!(frame["message"]["hidden"], true);
+            break;
+        }
+    }
+
+    // The phone comes back.
+    let mut phone = s.socket(1).await;
+    send(
+        &mut phone,
+        json!({"type": "sync", "conversation_id": conv, "after_seq": 3, "after_rev": 0}),
+    )
+    .await;
+    let new = expect(&mut phone, "message.new").await;
+    assert_eq!(new["message"]["id"], newest["id"]);
+    let mut updated = Vec::new();
+    for _ in 0..3 {
+        updated.push(expect(&mut phone, "message.updated").await["message"].clone());
+    }
+    let done = expect(&mut phone, "sync.done").await;
+    assert_eq!(done["last_seq"], 4);
+    assert_eq!(done["has_more"], false);
+    let order: Vec<&str> = updated
+        .iter()
+        .map(|m| m["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        order,
+        vec![ids[1].as_str(), ids[0].as_str(), ids[2].as_str()],
+        "rev order, once each"
+    );
+    let last_rev = updated.iter().map(|m| m["rev"].as_i64().unwrap_or(0)).max();
+    assert_eq!(done["last_rev"].as_i64(), last_rev);
+    // Exactly the state history shows (history is per reader: the hidden stub is Bob's).
+    let (_, history) = s
+        .rest(
+            Method::GET,
+            &format!("/api/v1/messages?conversation_id={conv}"),
+            1,
+            Value::Null,
+        )
+        .await;
+    for m in &updated {
+        let stored = history["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|h| h["id"] == m["id"])
+            .expect("in history");
+        assert_eq!(stored, m);
+    }
+    assert_eq!(
+        updated[0]["hidden"], true,
+        "his own deletion, in his own sync"
+    );
+    assert_eq!(updated[2]["recalled"], true);
+    // Nothing more after last_rev.
+    send(
+        &mut phone,
+        json!({"type": "sync", "conversation_id": conv, "after_seq": 4, "after_rev": last_rev}),
+    )
+    .await;
+    let done = loop {
+        let next = tokio::time::timeout(Duration::from_secs(5), phone.next()).await;
+        let Ok(Some(Ok(Ws::Text(text)))) = next else {
+            panic!("no sync.done: {next:?}")
+        };
+        let frame: Value = serde_json::from_str(&text).expect("json");
+        assert!(
+            !["message.new", "message.updated"].contains(&frame["type"].as_str().unwrap_or("")),
+            "{frame}"
+        );
+        if frame["type"] == "sync.done" {
+            break frame;
+        }
+    };
+    assert_eq!(done["last_rev"].as_i64(), last_rev);
+    s.db.drop_db().await;
+    testkit::drop_amqp(&s.amqp).await;
+}

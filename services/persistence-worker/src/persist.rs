@@ -20,6 +20,9 @@ enum Parsed {
     Message(MessageRow, chrono::DateTime<Utc>),
     Broadcast(BroadcastRow),
     Event(EventRow),
+    /// Already durable where it happened (a message change is committed by chat-api
+    /// before it is published): nothing to write, acked.
+    Skip,
     Poison(String),
 }
 
@@ -60,6 +63,7 @@ fn parse(msg: &Incoming) -> Parsed {
             Parsed::Event(views::event_row(&e))
         }
         Some(BusEvent::EventReported(_)) => Parsed::Poison("event out of bounds".into()),
+        Some(BusEvent::MessageChanged(_)) => Parsed::Skip,
         _ => Parsed::Poison(format!(
             "persistence-worker does not store {}",
             envelope.kind

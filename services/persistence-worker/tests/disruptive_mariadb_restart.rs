@@ -90,6 +90,7 @@ fn message(conversation: i64, sender: i64, seq: i64) -> Message {
         created_at: chrono::Utc::now(),
         client_msg_id: format!("c{seq}"),
         file: None,
+        ..Default::default()
     }
 }
 
@@ -103,7 +104,7 @@ async fn persisted(url: &str, conversation: i64) -> Option<i64> {
     let rows = db::messages::history(&mut conn, conversation, Some(0), None, None, 200)
         .await
         .ok()?;
-    let mut seqs: Vec<i64> = rows.iter().map(|m| m.seq).collect();
+    let mut seqs: Vec<i64> = rows.iter().map(|(m, _)| m.seq).collect();
     seqs.dedup();
     assert_eq!(seqs.len(), rows.len(), "a seq stored twice");
     Some(rows.len() as i64)

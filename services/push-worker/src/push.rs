@@ -144,6 +144,34 @@ impl Handler for Push {
                 self.fan_out(&members, ServerFrame::MessageNew { message }, request_id)
                     .await
             }
+            BusEvent::MessageChanged(changed) => {
+                let message = changed.message;
+                let conversation = message.conversation_id;
+                let recipients = match changed.only {
+                    Some(user) => Arc::new(vec![user]),
+                    None => {
+                        let version = msg.headers.get(HEADER_MEMBERS_VERSION).copied();
+                        self.members(conversation, version).await?
+                    }
+                };
+                let pin =
+                    matches!(changed.change.kind.as_str(), "pinned" | "unpinned").then(|| {
+                        ServerFrame::PinsUpdated {
+                            conversation_id: conversation,
+                            message_id: message.id.clone(),
+                            pinned: changed.change.kind == "pinned",
+                        }
+                    });
+                let frame = ServerFrame::MessageUpdated {
+                    message,
+                    change: Some(changed.change),
+                };
+                self.fan_out(&recipients, frame, request_id.clone()).await?;
+                match pin {
+                    Some(frame) => self.fan_out(&recipients, frame, request_id).await,
+                    None => Ok(()),
+                }
+            }
             BusEvent::ReadMoved(read) => {
                 let members = self.members(read.conversation_id, None).await?;
                 let frame = ServerFrame::Read {

@@ -72,6 +72,7 @@ pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<S
         created_at: Utc.from_utc_datetime(&receipt.created_at),
         client_msg_id: send.client_msg_id,
         file: file.map(|f| Box::new(f.to_public())),
+        ..Default::default()
     };
     // A repeat is published again: if the first attempt's publish failed, this one is what
     // brings the message to history; if it succeeded, consumers drop the duplicate by id.
@@ -141,7 +142,7 @@ async fn check_references(
 
 /// The distinct `@username` tokens of a text (usernames are `A-Za-z0-9_.-`, 3..=32), at
 /// most `MAX_MENTIONS`. A trailing `.` or `-` is punctuation, not part of the name.
-fn mentions(content: &str) -> Vec<String> {
+pub(crate) fn mentions(content: &str) -> Vec<String> {
     let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
     let mut found: Vec<String> = Vec::new();
     let mut rest = content;
@@ -163,7 +164,7 @@ fn mentions(content: &str) -> Vec<String> {
 
 /// Pushes the new mention notifications live; they are durable already (a failure only
 /// delays them to the next inbox read).
-async fn publish_mentions(
+pub(crate) async fn publish_mentions(
     state: &State,
     caller: &Caller,
     conversation: ConversationId,
@@ -189,39 +190,46 @@ pub struct HistoryPage {
     pub conversation_id: ConversationId,
     pub after_seq: Option<i64>,
     pub before_seq: Option<i64>,
+    /// Instead of seqs: the messages changed after this rev, in rev order.
+    pub after_rev: Option<i64>,
+    /// With `after_rev`: only messages up to this seq (the ones the device holds).
+    pub up_to_seq: Option<i64>,
     pub limit: i64,
 }
 
-/// History, ascending by seq. Members only; a member who left reads up to their departure.
-/// File and image messages carry their file's metadata (one query for the page).
+/// History in its current state, ascending by seq (or, with `after_rev`, the changed
+/// messages in rev order). Members only; a member who left reads up to their departure.
+/// Messages carry their file's metadata and reactions; what the caller hid is a stub.
 pub async fn history(state: &State, caller: &Caller, page: HistoryPage) -> Result<Vec<Message>> {
     let mut conn = state.conn().await?;
     let member = db::conversations::any_member(&mut conn, page.conversation_id, caller.id)
         .await?
         .ok_or(Error::NotFound("conversation"))?;
-    let rows = db::messages::history(
-        &mut conn,
-        page.conversation_id,
-        page.after_seq,
-        page.before_seq,
-        member.left_seq,
-        page.limit,
-    )
-    .await?;
-    let file_ids: Vec<String> = rows.iter().filter_map(|m| m.file_id.clone()).collect();
-    let files = db::files::by_ids(&mut conn, &file_ids).await?;
-    Ok(rows
-        .iter()
-        .map(|m| {
-            let mut message = m.to_public();
-            message.file = m
-                .file_id
-                .as_ref()
-                .and_then(|id| files.iter().find(|f| &f.id == id))
-                .map(|f| Box::new(f.to_public()));
-            message
-        })
-        .collect())
+    let rows = match page.after_rev {
+        Some(rev) => {
+            db::lifecycle::changed_since(
+                &mut conn,
+                page.conversation_id,
+                rev,
+                page.up_to_seq,
+                member.left_seq,
+                page.limit,
+            )
+            .await?
+        }
+        None => {
+            db::messages::history(
+                &mut conn,
+                page.conversation_id,
+                page.after_seq,
+                page.before_seq,
+                member.left_seq,
+                page.limit,
+            )
+            .await?
+        }
+    };
+    super::lifecycle::present(&mut conn, rows, caller.id).await
 }
 
 /// Moves the caller's read cursor forward (never back). When it moved, the other members
@@ -260,6 +268,20 @@ pub async fn mark_read(
     Ok(())
 }
 
+/// A text's content: not blank, at most `MAX_CONTENT_CHARS` (sends and edits).
+pub(crate) fn check_text(content: &str) -> Result<()> {
+    if content.chars().count() > limits::MAX_CONTENT_CHARS {
+        return Err(Error::invalid(
+            "content",
+            format!("must be at most {} characters", limits::MAX_CONTENT_CHARS),
+        ));
+    }
+    if content.trim().is_empty() {
+        return Err(Error::invalid("content", "a text message needs content"));
+    }
+    Ok(())
+}
+
 /// Shape checks that need no database.
 fn validate(send: &SendMessage) -> Result<()> {
     let id_chars = send.client_msg_id.chars().count();
@@ -283,9 +305,7 @@ fn validate(send: &SendMessage) -> Result<()> {
     }
     match send.kind.as_str() {
         "text" => {
-            if send.content.trim().is_empty() {
-                return Err(Error::invalid("content", "a text message needs content"));
-            }
+            check_text(&send.content)?;
             if send.file_id.is_some() {
                 return Err(Error::invalid("file_id", "a text message has no file"));
             }

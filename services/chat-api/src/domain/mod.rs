@@ -7,6 +7,7 @@
 pub mod conversations;
 pub mod group_policy;
 pub mod groups;
+pub mod lifecycle;
 pub mod messaging;
 pub mod notifications;
 pub mod reports;
@@ -40,6 +41,13 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A failed statement inside a use case's own transaction.
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
 
 impl Error {
     pub fn invalid(field: &'static str, problem: impl Into<String>) -> Self {

@@ -7,6 +7,7 @@ mod conversation_list;
 mod events;
 mod groups;
 mod message_history;
+mod message_lifecycle;
 mod message_read;
 mod message_send;
 mod notifications;
@@ -25,6 +26,10 @@ pub use groups::{
     __path_transfer_owner, __path_update_group,
 };
 pub use message_history::__path_history;
+pub use message_lifecycle::{
+    __path_add_reaction, __path_edit_message, __path_get_message, __path_hide_message,
+    __path_list_pins, __path_pin, __path_recall_message, __path_remove_reaction, __path_unpin,
+};
 pub use message_read::__path_mark_read;
 pub use message_send::__path_send_message;
 pub use notifications::{
@@ -73,6 +78,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/messages/read",
         web::post().to(message_read::mark_read),
+    )
+    .route(
+        "/api/v1/messages/{id}",
+        web::get().to(message_lifecycle::get_message),
+    )
+    .route(
+        "/api/v1/messages/{id}",
+        web::patch().to(message_lifecycle::edit_message),
+    )
+    .route(
+        "/api/v1/messages/{id}",
+        web::delete().to(message_lifecycle::hide_message),
+    )
+    .route(
+        "/api/v1/messages/{id}/recall",
+        web::post().to(message_lifecycle::recall_message),
+    )
+    .route(
+        "/api/v1/messages/{id}/reactions/{emoji}",
+        web::put().to(message_lifecycle::add_reaction),
+    )
+    .route(
+        "/api/v1/messages/{id}/reactions/{emoji}",
+        web::delete().to(message_lifecycle::remove_reaction),
+    )
+    .route(
+        "/api/v1/conversations/{id}/pins",
+        web::get().to(message_lifecycle::list_pins),
+    )
+    .route(
+        "/api/v1/conversations/{id}/pins/{message_id}",
+        web::put().to(message_lifecycle::pin),
+    )
+    .route(
+        "/api/v1/conversations/{id}/pins/{message_id}",
+        web::delete().to(message_lifecycle::unpin),
     )
     .route("/api/v1/groups/{id}", web::patch().to(groups::update_group))
     .route(

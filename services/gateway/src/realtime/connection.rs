@@ -130,7 +130,9 @@ pub async fn run(mut c: Conn, stream: actix_ws::MessageStream) {
                         let _ = c.session.text(ServerFrame::error("rate_limited", "too many frames; slow down").to_text()).await;
                         continue;
                     }
-                    if handle_text(&mut c, &text, &mut typing).await.is_err() { break None }
+                    // Boxed: the HTTP round trips a frame may make are a large future, and
+                    // inline it would sit in every idle connection's task.
+                    if Box::pin(handle_text(&mut c, &text, &mut typing)).await.is_err() { break None }
                 }
                 Some(Ok(AggregatedMessage::Binary(_))) => {
                     last_seen = Instant::now();
@@ -225,61 +227,96 @@ async fn handle_text(
             conversation_id,
             after_seq,
             limit,
-        } => {
-            let limit = limit.unwrap_or(200).clamp(1, 200);
-            let url = format!(
-                "{}/api/v1/messages?conversation_id={conversation_id}&after_seq={}&limit={limit}",
-                c.rt.chat_url,
-                after_seq.max(0)
-            );
-            match c.client.get(url).bearer_auth(&c.token).send().await {
-                Ok(mut res) if res.status().is_success() => {
-                    let page: Items<Message> = match res.json().limit(32 * 1024 * 1024).await {
-                        Ok(p) => p,
-                        Err(e) => {
-                            return c
-                                .session
-                                .text(
-                                    error_frame("internal", format!("bad reply: {e}"), None)
-                                        .to_text(),
-                                )
-                                .await;
-                        }
-                    };
-                    let has_more = page.items.len() as i64 == limit;
-                    let last_seq = page.items.last().map(|m| m.seq).unwrap_or(after_seq);
-                    for message in page.items {
-                        c.session
-                            .text(ServerFrame::MessageNew { message }.to_text())
-                            .await?;
-                    }
-                    c.session
-                        .text(
-                            ServerFrame::SyncDone {
-                                conversation_id,
-                                last_seq,
-                                has_more,
-                            }
-                            .to_text(),
-                        )
-                        .await
-                }
-                Ok(mut res) => {
-                    let (code, message) = upstream_error(&mut res, "sync failed").await;
-                    c.session
-                        .text(error_frame(&code, message, None).to_text())
-                        .await
-                }
-                Err(e) => {
-                    c.session
-                        .text(
-                            error_frame("upstream_unavailable", format!("chat-api: {e}"), None)
-                                .to_text(),
-                        )
-                        .await
-                }
-            }
+            after_rev,
+        } => sync(c, conversation_id, after_seq.max(0), limit, after_rev).await,
+    }
+}
+
+/// `sync`: the messages after `after_seq` as `message.new` (in their current state), then,
+/// with `after_rev`, the messages the device already holds (seq <= after_seq) that changed
+/// after that rev as `message.updated`, in rev order; then `sync.done`. `last_rev` is the
+/// rev to ask after next time: the newest rev sent, or the last change's when the page of
+/// changes was full (the rest comes next time).
+async fn sync(
+    c: &mut Conn,
+    conversation_id: i64,
+    after_seq: i64,
+    limit: Option<i64>,
+    after_rev: Option<i64>,
+) -> Result<(), actix_ws::Closed> {
+    let limit = limit.unwrap_or(200).clamp(1, 200);
+    let base = format!(
+        "{}/api/v1/messages?conversation_id={conversation_id}&limit={limit}",
+        c.rt.chat_url
+    );
+    let new = match fetch(c, format!("{base}&after_seq={after_seq}")).await {
+        Ok(page) => page,
+        Err(frame) => return c.session.text(frame.to_text()).await,
+    };
+    let changed = match after_rev {
+        Some(rev) => match fetch(
+            c,
+            format!("{base}&after_rev={}&up_to_seq={after_seq}", rev.max(0)),
+        )
+        .await
+        {
+            Ok(page) => page,
+            Err(frame) => return c.session.text(frame.to_text()).await,
+        },
+        None => Vec::new(),
+    };
+    let more_new = new.len() as i64 == limit;
+    let more_changed = changed.len() as i64 == limit;
+    let last_seq = new.last().map(|m| m.seq).unwrap_or(after_seq);
+    let last_rev = after_rev.map(|rev| {
+        if more_changed {
+            changed.last().map(|m| m.rev).unwrap_or(rev)
+        } else {
+            new.iter()
+                .chain(&changed)
+                .map(|m| m.rev)
+                .fold(rev, i64::max)
         }
+    });
+    for message in new {
+        c.session
+            .text(ServerFrame::MessageNew { message }.to_text())
+            .await?;
+    }
+    for message in changed {
+        let frame = ServerFrame::MessageUpdated {
+            message,
+            change: None,
+        };
+        c.session.text(frame.to_text()).await?;
+    }
+    let done = ServerFrame::SyncDone {
+        conversation_id,
+        last_seq,
+        has_more: more_new || more_changed,
+        last_rev,
+    };
+    c.session.text(done.to_text()).await
+}
+
+/// One page of chat-api's history as the socket's user, or the `error` frame to send.
+async fn fetch(c: &Conn, url: String) -> Result<Vec<Message>, ServerFrame> {
+    match c.client.get(url).bearer_auth(&c.token).send().await {
+        Ok(mut res) if res.status().is_success() => res
+            .json::<Items<Message>>()
+            .limit(32 * 1024 * 1024)
+            .await
+            .map(|page| page.items)
+            .map_err(|e| error_frame("internal", format!("bad reply: {e}"), None)),
+        Ok(mut res) => {
+            let (code, message) = upstream_error(&mut res, "sync failed").await;
+            Err(error_frame(&code, message, None))
+        }
+        Err(e) => Err(error_frame(
+            "upstream_unavailable",
+            format!("chat-api: {e}"),
+            None,
+        )),
     }
 }
 
