@@ -199,8 +199,8 @@ pub struct SendMessage {
     pub conversation_id: crate::ConversationId,
     /// 1..=64 characters chosen by the client; repeating it returns the same message.
     pub client_msg_id: String,
-    /// `text`, `file` or `image`.
-    #[serde(rename = "type")]
+    /// `text`, `file` or `image` (not needed with `forward_of`: the copy keeps the type).
+    #[serde(rename = "type", default)]
     pub kind: String,
     /// 1..=8000 characters for text; a caption (may be empty) for files and images.
     #[serde(default)]
@@ -210,6 +210,12 @@ pub struct SendMessage {
     /// The id of a message of the same conversation.
     #[serde(default)]
     pub reply_to: Option<String>,
+    /// Forward: the id of a message the sender can read (in any conversation). The new
+    /// message copies its type, content and file (readable by this conversation's members
+    /// from then on) and carries `forwarded_from`; `type`, `content` and `file_id` must
+    /// be absent.
+    #[serde(default)]
+    pub forward_of: Option<String>,
 }
 
 /// A message, as stored and as delivered, in its current state.
@@ -293,6 +299,37 @@ pub struct Reaction {
     /// The first reactors, at most `MAX_REACTION_USERS`.
     #[serde(default)]
     pub user_ids: Vec<UserId>,
+}
+
+/// `GET /messages/{id}/reads`: who of the current members (the sender aside) has read the
+/// message, from their read cursors.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageReads {
+    pub message_id: String,
+    pub read_by: Vec<UserId>,
+    pub unread_by: Vec<UserId>,
+}
+
+/// One result of `GET /messages/search`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    pub message: Message,
+    /// Up to 120 characters of the message around its first match (plain text).
+    pub snippet: String,
+    /// Where the query's words occur in `snippet`: `[start, length]` in characters.
+    pub highlights: Vec<[usize; 2]>,
+}
+
+/// `GET /messages/search`: best match first.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchPage {
+    pub items: Vec<SearchHit>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// `PATCH /messages/{id}`.

@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod notifications;
 pub mod pool;
 pub mod schema;
+pub mod search;
 pub mod tokens;
 pub mod users;
 

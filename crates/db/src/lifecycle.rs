@@ -29,7 +29,6 @@ pub struct MessageState {
     pub recalled_by: Option<UserId>,
     pub pinned_at: Option<NaiveDateTime>,
     pub pinned_by: Option<UserId>,
-    pub forwarded_from: Option<String>,
 }
 
 /// A message with its lifecycle state.
@@ -90,6 +89,18 @@ pub async fn by_id(c: &mut AsyncMysqlConnection, id: &str) -> Result<Option<Stor
         .first(c)
         .await
         .optional()?)
+}
+
+/// Messages with their state, by ids (in no particular order).
+pub async fn by_ids(c: &mut AsyncMysqlConnection, ids: &[String]) -> Result<Vec<Stored>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(messages::table
+        .filter(messages::id.eq_any(ids))
+        .select((MessageRow::as_select(), MessageState::as_select()))
+        .load(c)
+        .await?)
 }
 
 /// Stamps `rev` on a message whose change was written by the caller.

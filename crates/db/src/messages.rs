@@ -310,6 +310,8 @@ pub struct MessageRow {
     pub file_id: Option<String>,
     pub reply_to: Option<String>,
     pub created_at: NaiveDateTime,
+    /// A forwarded copy: the id of the message it copies.
+    pub forwarded_from: Option<String>,
 }
 
 /// Inserts a batch in one transaction, skipping rows already there (redeliveries), and

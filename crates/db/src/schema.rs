@@ -238,6 +238,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     file_attachments,
     message_reactions,
     message_hidden,
+    message_search,
 );
 
 diesel::table! {
@@ -263,5 +264,16 @@ diesel::table! {
         message_id -> Char,
         conversation_id -> BigInt,
         hidden_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    message_search (message_id) {
+        message_id -> Char,
+        conversation_id -> BigInt,
+        seq -> BigInt,
+        rev -> BigInt,
+        created_at -> Datetime,
+        terms -> Mediumtext,
     }
 }

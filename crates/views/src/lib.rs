@@ -63,6 +63,7 @@ impl ToPublic for db::messages::MessageRow {
             created_at: Utc.from_utc_datetime(&self.created_at),
             client_msg_id: self.client_msg_id.clone(),
             file: None,
+            forwarded_from: self.forwarded_from.clone(),
             ..Default::default()
         }
     }
@@ -82,7 +83,6 @@ impl ToPublic for db::lifecycle::Stored {
             recalled_by: state.recalled_by,
             pinned_at: state.pinned_at.as_ref().map(at),
             pinned_by: state.pinned_by,
-            forwarded_from: state.forwarded_from.clone(),
             ..row.to_public()
         }
     }
@@ -194,6 +194,7 @@ pub fn message_row(m: &rest::Message) -> db::messages::MessageRow {
         file_id: m.file_id.clone(),
         reply_to: m.reply_to.clone(),
         created_at: m.created_at.naive_utc(),
+        forwarded_from: m.forwarded_from.clone(),
     }
 }
 
@@ -240,6 +241,7 @@ mod tests {
             file_id: Some("01J0000000000000000000000F".into()),
             reply_to: None,
             created_at: Utc::now().naive_utc().trunc_subsecs(6),
+            forwarded_from: Some("01J0000000000000000000000B".into()),
         };
         let wire = row.to_public();
         assert_eq!(wire.created_at.naive_utc(), row.created_at);

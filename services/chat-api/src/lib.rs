@@ -22,7 +22,22 @@ use kit::{
 pub use settings::Settings;
 use state::State;
 
-kit::service_main!(Settings, build);
+/// The binary: settings from the environment, then the subcommand if one was given,
+/// otherwise serve until SIGTERM.
+pub fn main() -> anyhow::Result<()> {
+    let settings = <Settings as clap::Parser>::parse();
+    kit::lifecycle::run_binary(&settings.common.clone(), async move {
+        match &settings.command {
+            Some(settings::Command::SearchRebuild) => {
+                let pool = db::pool::pool(&settings.db)?;
+                let n = domain::search::rebuild(&pool).await?;
+                println!("search index rebuilt: {n} messages");
+                Ok(())
+            }
+            None => build(settings).await?.run_until_terminated().await,
+        }
+    })
+}
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
@@ -34,7 +49,28 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         .with("mysql", db::pool::check(pool.clone()))
         .with("redis", kit::redis::check(redis.clone()))
         .with("rabbitmq", bus.check());
-    let tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
+    let mut tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
+    if settings.search_index {
+        // Declared with the topology, before chat-api's first publish: nothing sent is
+        // missed by the index.
+        bus.add_queue(bus::ExtraQueue {
+            name: domain::search::SEARCH_INDEX_QUEUE.to_owned(),
+            args: bus.topology().work_queue_args(),
+            bindings: vec!["chat.message.#".to_owned()],
+        });
+        let indexer = std::sync::Arc::new(domain::search::Indexer { pool: pool.clone() });
+        let batches = bus::BatchSettings {
+            max: 256,
+            linger: std::time::Duration::from_millis(20),
+        };
+        tasks.push(tokio::spawn(bus::consume_batches(
+            bus.clone(),
+            domain::search::SEARCH_INDEX_QUEUE,
+            indexer,
+            batches,
+            shutdown.signal(),
+        )));
+    }
     let state = web::Data::new(State {
         sequencer: domain::sequencer::Sequencer::start(pool.clone(), settings.send_batch_max),
         pool,

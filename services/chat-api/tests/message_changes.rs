@@ -418,3 +418,324 @@ async fn changes_are_found_by_rev_once_each_in_their_current_state() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     s.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forward_copies_what_the_sender_can_read_files_included() {
+    let s = common::spawn(3).await;
+    let from = s.group(0, &[1]).await;
+    let to = s.group(1, &[2]).await;
+    let text = sent(&s, 0, from, "f1", "worth sharing").await;
+    let forward = |who: usize, cmid: &str, source: &str, extra: Value| {
+        let mut body = json!({"conversation_id": to, "client_msg_id": cmid, "forward_of": source});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let s = &s;
+        async move { s.post("/api/v1/messages", who, body).await }
+    };
+    let (status, copy) = forward(1, "fw1", &text, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{copy}");
+    assert_eq!(copy["content"], "worth sharing");
+    assert_eq!(copy["type"], "text");
+    assert_eq!(copy["forwarded_from"], text.as_str());
+    let items = s.history_when(2, to, 1).await;
+    assert_eq!(
+        history(&items, copy["id"].as_str().unwrap_or(""))["forwarded_from"],
+        text.as_str()
+    );
+
+    // Someone who cannot read the source learns nothing; a forward brings no content of
+    // its own; recalled messages stay recalled.
+    let (status, body) = forward(2, "fw2", &text, json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "forward_of");
+    let (status, body) = forward(1, "fw3", &text, json!({"content": "mine"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "forward_of");
+    let gone = sent(&s, 0, from, "f2", "oops").await;
+    let (status, _) = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/messages/{gone}/recall"),
+            0,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        forward(1, "fw4", &gone, json!({})).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // A file travels with its message: the target conversation may read it from now on.
+    let file = s.file_row(0, "application/pdf").await;
+    let (status, m) = s
+        .post(
+            "/api/v1/messages",
+            0,
+            json!({"conversation_id": from, "client_msg_id": "f3", "type": "file", "content": "", "file_id": file}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let source = m["id"].as_str().expect("id").to_owned();
+    s.history_when(1, from, m["seq"].as_i64().unwrap_or(0) as usize)
+        .await;
+    let attached = |conversation: i64| {
+        let (url, file) = (s.db.url.clone(), file.clone());
+        async move {
+            testkit::count_rows(
+                &url,
+                &format!(
+                    "file_attachments WHERE file_id = '{file}' AND conversation_id = {conversation}"
+                ),
+            )
+            .await
+        }
+    };
+    assert_eq!(attached(to).await, 0);
+    let (status, copy) = forward(1, "fw5", &source, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{copy}");
+    assert_eq!(copy["file_id"], file.as_str());
+    assert_eq!(copy["file"]["content_type"], "application/pdf");
+    assert_eq!(
+        attached(to).await,
+        1,
+        "readable by the new conversation's members"
+    );
+    s.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn who_has_read_a_message_comes_from_the_read_cursors() {
+    let s = common::spawn(4).await;
+    let g = s.group(0, &[1, 2]).await;
+    let id = sent(&s, 0, g, "rd1", "did you read this").await;
+    let path = format!("/api/v1/messages/{id}/reads");
+    let (status, reads) = s.get(&path, 0).await;
+    assert_eq!(status, StatusCode::OK, "{reads}");
+    assert_eq!(reads["read_by"], json!([]));
+    let mut unread: Vec<i64> = reads["unread_by"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    unread.sort();
+    assert_eq!(
+        unread,
+        vec![s.id(1), s.id(2)],
+        "the sender is in neither list"
+    );
+    let (status, _) = s
+        .post(
+            "/api/v1/messages/read",
+            1,
+            json!({"conversation_id": g, "seq": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, reads) = s.get(&path, 2).await;
+    assert_eq!(reads["read_by"], json!([s.id(1)]));
+    assert_eq!(reads["unread_by"], json!([s.id(2)]));
+    assert_eq!(s.get(&path, 3).await.0, StatusCode::NOT_FOUND);
+    s.cleanup().await;
+}
+
+/// Polls the search until `want` ids come back (the indexer works from the bus).
+async fn search_until(s: &Stack, who: usize, q: &str, want: usize) -> Value {
+    let path = format!("/api/v1/messages/search?q={}", percent_encode(q));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (status, body) = s.get(&path, who).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let n = body["items"].as_array().map(Vec::len).unwrap_or(0);
+        if n == want || std::time::Instant::now() > deadline {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+fn found(page: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = page["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|h| h["message"]["content"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_finds_chinese_and_english_only_in_what_the_reader_can_read() {
+    let s = common::spawn(3).await;
+    let g = s.group(0, &[1]).await;
+    for (i, text) in [
+        "明天下午三点开会讨论部署方案",
+        "部署已经完成，请大家检查",
+        "Deployment finished: please check the dashboards",
+        "The deploy window is Thursday",
+        "unrelated chatter about lunch",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sent(&s, 0, g, &format!("s{i}"), text).await;
+    }
+    // A phrase in Chinese; a partial word; any case.
+    let page = search_until(&s, 1, "部署", 2).await;
+    assert_eq!(
+        found(&page),
+        vec!["明天下午三点开会讨论部署方案", "部署已经完成，请大家检查"]
+    );
+    let hit = &page["items"][0];
+    let [at, len] = [
+        hit["highlights"][0][0].as_u64(),
+        hit["highlights"][0][1].as_u64(),
+    ]
+    .map(|x| x.unwrap_or(0) as usize);
+    let snippet = hit["snippet"].as_str().unwrap_or("");
+    assert_eq!(
+        snippet.chars().skip(at).take(len).collect::<String>(),
+        "部署"
+    );
+    assert_eq!(found(&search_until(&s, 1, "三点开会", 1).await).len(), 1);
+    assert!(
+        found(&search_until(&s, 1, "开会三点", 0).await).is_empty(),
+        "pairs in order"
+    );
+    assert_eq!(
+        found(&search_until(&s, 1, "DEPLOY", 2).await).len(),
+        2,
+        "prefix, any case"
+    );
+    assert_eq!(
+        found(&search_until(&s, 1, "deploy thursday", 1).await),
+        vec!["The deploy window is Thursday"]
+    );
+    // Strangers find nothing.
+    assert!(found(&search_until(&s, 2, "部署", 0).await).is_empty());
+
+    // An edit is searchable by its new words only; a recall and a delete-for-me hide.
+    let lunch = sent(&s, 0, g, "s9", "lunch at noon").await;
+    search_until(&s, 1, "lunch", 2).await;
+    assert_eq!(
+        patch(&s, 0, &lunch, "dinner at eight").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(found(&search_until(&s, 1, "dinner", 1).await).len(), 1);
+    assert_eq!(found(&search_until(&s, 1, "lunch", 1).await).len(), 1);
+    let (status, _) = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/messages/{lunch}/recall"),
+            0,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        found(&search_until(&s, 1, "dinner", 0).await).is_empty(),
+        "recalled"
+    );
+    let page = search_until(&s, 1, "thursday", 1).await;
+    let id = page["items"][0]["message"]["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let hidden = s
+        .as_user(
+            Method::DELETE,
+            &format!("/api/v1/messages/{id}"),
+            Some(1),
+            None,
+        )
+        .await;
+    assert_eq!(hidden, StatusCode::NO_CONTENT);
+    assert!(
+        found(&search_until(&s, 1, "thursday", 0).await).is_empty(),
+        "deleted for me"
+    );
+    assert_eq!(
+        found(&search_until(&s, 0, "thursday", 1).await).len(),
+        1,
+        "not for others"
+    );
+
+    // A removed member finds what they could read, not what came after.
+    assert_eq!(
+        s.as_user(
+            Method::DELETE,
+            &format!("/api/v1/groups/{g}/members/{}", s.id(1)),
+            Some(0),
+            None
+        )
+        .await,
+        StatusCode::NO_CONTENT
+    );
+    sent(&s, 0, g, "s10", "部署之后的消息").await;
+    search_until(&s, 0, "部署", 3).await;
+    assert_eq!(found(&search_until(&s, 1, "部署", 2).await).len(), 2);
+
+    // Bad queries are 422 naming the field.
+    for (q, field) in [("", "q"), ("?!", "q")] {
+        let (status, body) = s
+            .get(
+                &format!("/api/v1/messages/search?q={}", percent_encode(q)),
+                0,
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {body}");
+        assert_eq!(body["error"]["field"], field);
+    }
+    let (status, body) = s.get("/api/v1/messages/search?q=x&cursor=nope", 0).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "cursor");
+    let long = "字".repeat(101);
+    assert_eq!(
+        s.get(
+            &format!("/api/v1/messages/search?q={}", percent_encode(&long)),
+            0
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    s.cleanup().await;
+}
+
+/// `chat-api search-rebuild` brings back an index that was lost, recalls included.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_search_index_is_rebuilt_from_the_messages() {
+    let s = common::spawn(2).await;
+    let g = s.group(0, &[1]).await;
+    sent(&s, 0, g, "r1", "rebuild me please").await;
+    let gone = sent(&s, 0, g, "r2", "rebuild me not").await;
+    search_until(&s, 1, "rebuild", 2).await;
+    let (status, _) = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/messages/{gone}/recall"),
+            0,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    testkit::exec_sql(&s.db.url, "DELETE FROM message_search").await;
+    assert!(found(&search_until(&s, 1, "rebuild", 0).await).is_empty());
+    let pool = db::pool::pool(&db::DbSettings {
+        url: s.db.url.clone(),
+        pool_size: 1,
+    })
+    .expect("pool");
+    let mut conn = db::pool::conn(&pool).await.expect("conn");
+    assert_eq!(db::search::rebuild(&mut conn, 1).await.expect("rebuild"), 2);
+    assert_eq!(
+        found(&search_until(&s, 1, "rebuild", 1).await),
+        vec!["rebuild me please"]
+    );
+    s.cleanup().await;
+}

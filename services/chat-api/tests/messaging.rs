@@ -459,46 +459,13 @@ async fn group_commit_keeps_seqs_repeats_mentions_and_cursors() {
     s.cleanup().await;
 }
 
-/// A file row as file-service would have written it (the bytes are not needed here).
-async fn file_row(s: &common::Stack, uploader: usize, content_type: &str) -> String {
-    let pool = db::pool::pool(&db::DbSettings {
-        url: s.db.url.clone(),
-        pool_size: 1,
-    })
-    .expect("pool");
-    let mut conn = db::pool::conn(&pool).await.expect("conn");
-    let id = ulid::Ulid::generate().to_string();
-    let image = content_type.starts_with("image/");
-    db::files::insert(
-        &mut conn,
-        &db::files::FileRow {
-            id: id.clone(),
-            uploader_id: s.id(uploader),
-            filename: "f".into(),
-            storage_key: format!("2026/11/{id}"),
-            size: 10,
-            content_type: content_type.into(),
-            sha256: "0".repeat(64),
-            width: image.then_some(800),
-            height: image.then_some(600),
-            conversation_id: None,
-            is_avatar: false,
-            referenced_at: None,
-            created_at: chrono::Utc::now().naive_utc(),
-        },
-    )
-    .await
-    .expect("file row");
-    id
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn file_and_image_messages_check_the_file() {
     let s = spawn(3).await;
     let g = s.group(0, &[1]).await;
-    let pdf = file_row(&s, 0, "application/pdf").await;
-    let png = file_row(&s, 0, "image/png").await;
-    let theirs = file_row(&s, 2, "image/png").await;
+    let pdf = s.file_row(0, "application/pdf").await;
+    let png = s.file_row(0, "image/png").await;
+    let theirs = s.file_row(2, "image/png").await;
     let send = |cmid: &str, kind: &str, file: Option<&str>| json!({"conversation_id": g, "client_msg_id": cmid, "type": kind, "content": "", "file_id": file});
     let (status, sent) = s
         .post("/api/v1/messages", 0, send("img", "image", Some(&png)))

@@ -283,6 +283,7 @@ async fn apply_locked(
         file_id: None,
         reply_to: None,
         created_at: now,
+        forwarded_from: None,
     };
     db::groups::record(c, &message).await?;
     let group_name = conv.name.clone().unwrap_or_default();

@@ -17,7 +17,7 @@ use chrono::Utc;
 use common_proto::{
     UserId,
     bus::{HEADER_MEMBERS_VERSION, MessageChange, MessageChanged, kind, routing},
-    rest::{Message, Reaction, limits},
+    rest::{Message, MessageReads, Reaction, limits},
 };
 use db::lifecycle::{ReactionRow, Stored};
 use diesel_async::{AsyncConnection, AsyncMysqlConnection};
@@ -343,8 +343,29 @@ pub async fn get(state: &State, caller: &Caller, id: &str) -> Result<Message> {
     Ok(present(&mut conn, vec![stored], caller.id).await?.remove(0))
 }
 
+/// Who of the current members (the sender aside) has read message `id`: their read cursor
+/// is at or past its seq. No row per reader per message: the cursors say it.
+pub async fn reads(state: &State, caller: &Caller, id: &str) -> Result<MessageReads> {
+    let mut conn = state.conn().await?;
+    let (row, _) = readable(&mut conn, caller.id, id).await?;
+    let members = db::conversations::active_members(&mut conn, row.conversation_id).await?;
+    let (read, unread): (Vec<_>, Vec<_>) = members
+        .iter()
+        .filter(|m| m.user_id != row.sender_id)
+        .partition(|m| m.last_read_seq >= row.seq);
+    Ok(MessageReads {
+        message_id: row.id,
+        read_by: read.iter().map(|m| m.user_id).collect(),
+        unread_by: unread.iter().map(|m| m.user_id).collect(),
+    })
+}
+
 /// The message, if `user` may read it; 404 otherwise (existence is private).
-async fn readable(c: &mut AsyncMysqlConnection, user: UserId, id: &str) -> Result<Stored> {
+pub(crate) async fn readable(
+    c: &mut AsyncMysqlConnection,
+    user: UserId,
+    id: &str,
+) -> Result<Stored> {
     if !common_proto::is_id(id) {
         return Err(Error::NotFound("message"));
     }

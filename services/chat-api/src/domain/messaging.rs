@@ -25,7 +25,11 @@ pub struct Sent {
 /// taken durably (with the receipt, the sender's cursor, mention notifications and the
 /// file's attachment in one transaction); the answer comes only after the broker confirmed
 /// the message. The same `client_msg_id` from the same sender returns the same message.
-pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<Sent> {
+pub async fn send(state: &State, caller: &Caller, mut send: SendMessage) -> Result<Sent> {
+    let forwarded_from = match send.forward_of.take() {
+        Some(source) => Some(copy_forwarded(state, caller, &mut send, source).await?),
+        None => None,
+    };
     validate(&send)?;
     let names = mentions(&send.content);
     // A plain text send reads nothing here (not even a pooled connection): the sequencer
@@ -72,6 +76,7 @@ pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<S
         created_at: Utc.from_utc_datetime(&receipt.created_at),
         client_msg_id: send.client_msg_id,
         file: file.map(|f| Box::new(f.to_public())),
+        forwarded_from,
         ..Default::default()
     };
     // A repeat is published again: if the first attempt's publish failed, this one is what
@@ -91,6 +96,38 @@ pub async fn send(state: &State, caller: &Caller, send: SendMessage) -> Result<S
     }
     metrics::counter!("chat_messages_sent_total", "repeat" => if repeat { "true" } else { "false" }).increment(1);
     Ok(Sent { message, repeat })
+}
+
+/// A forward: the source message, which the sender must be able to read, lends the send
+/// its type, content and file (the file's attachment to the target conversation is then
+/// written with the seq, like any file send). The source's id.
+async fn copy_forwarded(
+    state: &State,
+    caller: &Caller,
+    send: &mut SendMessage,
+    source: String,
+) -> Result<String> {
+    if !send.kind.is_empty() || !send.content.is_empty() || send.file_id.is_some() {
+        return Err(Error::invalid(
+            "forward_of",
+            "a forward takes its type, content and file from the message it copies",
+        ));
+    }
+    let no_such = || Error::invalid("forward_of", "no such message");
+    let mut conn = state.conn().await?;
+    let (row, lifecycle) = super::lifecycle::readable(&mut conn, caller.id, &source)
+        .await
+        .map_err(|_| no_such())?;
+    if lifecycle.recalled_at.is_some() || row.kind == "system" {
+        return Err(Error::invalid(
+            "forward_of",
+            "recalled and system messages cannot be forwarded",
+        ));
+    }
+    send.kind = row.kind;
+    send.content = row.content;
+    send.file_id = row.file_id;
+    Ok(row.id)
 }
 
 /// The rows a send names (the message it replies to, its file, the members it mentions),
@@ -348,6 +385,7 @@ mod tests {
             content: content.into(),
             file_id: None,
             reply_to: None,
+            forward_of: None,
         }
     }
 

@@ -9,7 +9,7 @@ use crate::{
 use actix_web::{HttpRequest, HttpResponse, web};
 use common_proto::{
     error::ErrorBody,
-    rest::{EditMessage, Items, Message},
+    rest::{EditMessage, Items, Message, MessageReads},
 };
 use kit::{ApiResult, auth::AuthUser};
 
@@ -25,6 +25,21 @@ pub async fn get_message(
 ) -> ApiResult<HttpResponse> {
     let message = lifecycle::get(&state, &caller(&req, &me), &id).await?;
     Ok(HttpResponse::Ok().json(message))
+}
+
+/// Who of the current members has read the message (from their read cursors; the sender
+/// is in neither list). Members only.
+#[utoipa::path(get, path = "/api/v1/messages/{id}/reads", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path, description = "message id")),
+    responses((status = 200, body = MessageReads), (status = 404, body = ErrorBody)))]
+pub async fn message_reads(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let reads = lifecycle::reads(&state, &caller(&req, &me), &id).await?;
+    Ok(HttpResponse::Ok().json(reads))
 }
 
 /// Edits a text message: its sender, within `INSTANT_MESSAGE_EDIT_WINDOW_SECS`. The

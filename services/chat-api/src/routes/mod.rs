@@ -9,6 +9,7 @@ mod groups;
 mod message_history;
 mod message_lifecycle;
 mod message_read;
+mod message_search;
 mod message_send;
 mod notifications;
 
@@ -28,9 +29,11 @@ pub use groups::{
 pub use message_history::__path_history;
 pub use message_lifecycle::{
     __path_add_reaction, __path_edit_message, __path_get_message, __path_hide_message,
-    __path_list_pins, __path_pin, __path_recall_message, __path_remove_reaction, __path_unpin,
+    __path_list_pins, __path_message_reads, __path_pin, __path_recall_message,
+    __path_remove_reaction, __path_unpin,
 };
 pub use message_read::__path_mark_read;
+pub use message_search::__path_search_messages;
 pub use message_send::__path_send_message;
 pub use notifications::{
     __path_list as __path_list_notifications, __path_read_all, __path_read_one, __path_unread_count,
@@ -80,6 +83,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(message_read::mark_read),
     )
     .route(
+        "/api/v1/messages/search",
+        web::get().to(message_search::search_messages),
+    )
+    .route(
         "/api/v1/messages/{id}",
         web::get().to(message_lifecycle::get_message),
     )
@@ -90,6 +97,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/messages/{id}",
         web::delete().to(message_lifecycle::hide_message),
+    )
+    .route(
+        "/api/v1/messages/{id}/reads",
+        web::get().to(message_lifecycle::message_reads),
     )
     .route(
         "/api/v1/messages/{id}/recall",

@@ -170,4 +170,36 @@ impl Stack {
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
     }
+    /// A file row as file-service would have written it (the bytes are not needed here).
+    pub async fn file_row(&self, uploader: usize, content_type: &str) -> String {
+        let pool = db::pool::pool(&db::DbSettings {
+            url: self.db.url.clone(),
+            pool_size: 1,
+        })
+        .expect("pool");
+        let mut conn = db::pool::conn(&pool).await.expect("conn");
+        let id = ulid::Ulid::generate().to_string();
+        let image = content_type.starts_with("image/");
+        db::files::insert(
+            &mut conn,
+            &db::files::FileRow {
+                id: id.clone(),
+                uploader_id: self.id(uploader),
+                filename: "f".into(),
+                storage_key: format!("2026/11/{id}"),
+                size: 10,
+                content_type: content_type.into(),
+                sha256: "0".repeat(64),
+                width: image.then_some(800),
+                height: image.then_some(600),
+                conversation_id: None,
+                is_avatar: false,
+                referenced_at: None,
+                created_at: chrono::Utc::now().naive_utc(),
+            },
+        )
+        .await
+        .expect("file row");
+        id
+    }
 }

@@ -152,7 +152,11 @@ pub async fn run(mut c: Conn, stream: actix_ws::MessageStream) {
     };
     rt.hub.unregister(c.user, &c.id);
     Box::pin(rt.presence_disconnected(c.user, &c.id)).await;
-    let _ = Box::pin(tokio::time::timeout(rt.limits.write_timeout, c.session.close(reason))).await;
+    let _ = Box::pin(tokio::time::timeout(
+        rt.limits.write_timeout,
+        c.session.close(reason),
+    ))
+    .await;
 }
 
 fn close(code: CloseCode, description: &str) -> CloseReason {

@@ -108,6 +108,52 @@ test('direct chat: live messages, typing, seen, reload, image, offline catch-up'
   await b.screenshot({ path: join(artifacts, 'chat.png') })
 })
 
+test('message lifecycle: edit, react, recall, delete for me, live on both sides', async () => {
+  const a = alice.page
+  const b = bob.page
+  await say(alice, 'see you at noom')
+  const onBob = b.getByTestId('message').filter({ hasText: 'see you at noom' })
+  await onBob.waitFor()
+
+  // Alice fixes her typo; Bob sees the new text marked as edited.
+  const mine = a.getByTestId('message').filter({ hasText: 'see you at noom' })
+  await mine.hover()
+  await mine.getByTestId('edit').click()
+  await a.getByTestId('edit-input').fill('see you at noon')
+  await a.getByTestId('edit-input').press('Enter')
+  const edited = b.getByTestId('message').filter({ hasText: 'see you at noon' })
+  await edited.getByTestId('edited').waitFor()
+
+  // Bob reacts; Alice sees the count, Bob sees his own reaction pressed.
+  await edited.hover()
+  await edited.getByTestId('react').click()
+  await edited.getByTestId('emoji-picker').getByText('👍').click()
+  const aliceChip = a.getByTestId('message').filter({ hasText: 'see you at noon' }).getByTestId('reaction')
+  await aliceChip.filter({ hasText: '👍 1' }).waitFor()
+  assert.equal(await aliceChip.getAttribute('aria-pressed'), 'false')
+  await waitFor(async () => (await edited.getByTestId('reaction').getAttribute('aria-pressed')) === 'true', "bob's own reaction")
+
+  // Alice recalls it: a tombstone on both sides, the text gone.
+  const again = a.getByTestId('message').filter({ hasText: 'see you at noon' })
+  await again.hover()
+  await again.getByTestId('recall').click()
+  await b.getByTestId('recalled').filter({ hasText: alice.username.toUpperCase() }).waitFor()
+  await waitFor(async () => !(await texts(b)).includes('see you at noon'), 'recalled text gone for bob')
+  assert.ok(!(await texts(a)).includes('see you at noon'))
+
+  // Bob deletes one message for himself: gone for him, still there for Alice, and after
+  // a reload too.
+  const hello = b.getByTestId('message').filter({ hasText: 'hello bob' })
+  await hello.hover()
+  await hello.getByTestId('delete-for-me').click()
+  await waitFor(async () => !(await texts(b)).includes('hello bob'), 'hidden for bob')
+  assert.ok((await texts(a)).includes('hello bob'))
+  await b.reload()
+  await b.getByTestId('message-text').filter({ hasText: 'hi alice' }).waitFor()
+  assert.ok(!(await texts(b)).includes('hello bob'), 'still hidden after a reload')
+  await b.screenshot({ path: join(artifacts, 'lifecycle.png') })
+})
+
 test('group: create, add, mention with autocomplete, kick updates the kicked view at once', async () => {
   const a = alice.page
   const b = bob.page

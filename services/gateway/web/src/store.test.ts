@@ -36,7 +36,7 @@ describe('store frames', () => {
     state.users = { 1: state.me, 2: { id: 2, username: 'peer', display_name: 'Peer', role: 'user', created_at: '' } }
     state.conversations = [conv()]
     state.details = { 1: conv() }
-    state.timelines = { 1: { messages: [msg(1), msg(2)], reachedStart: true, loading: false, typing: {}, syncRetries: 3 } }
+    state.timelines = { 1: { messages: [msg(1), msg(2)], reachedStart: true, loading: false, typing: {}, syncRetries: 3, rev: 0 } }
     state.pending = []
     state.activeId = null
   })
@@ -88,4 +88,18 @@ describe('store frames', () => {
     handleFrame({ type: 'message.new', message: msg(3) })
     expect(Object.keys(state.timelines[1].typing)).toEqual([])
   })
+
+  it('applies a live change to the message held and to the list preview, but only sync.done moves the rev', () => {
+    state.conversations[0].last_message = msg(2)
+    handleFrame({ type: 'message.updated', message: msg(2, 2, { content: 'edited', rev: 5, edited_at: 'x' }), change: { kind: 'edited', user_id: 2 } })
+    expect(state.timelines[1].messages[1].content).toBe('edited')
+    expect(state.conversations[0].last_message?.content).toBe('edited')
+    expect(state.timelines[1].rev).toBe(0)
+    // An older state arriving late changes nothing.
+    handleFrame({ type: 'message.updated', message: msg(2, 2, { content: 'stale', rev: 4 }), change: { kind: 'edited', user_id: 2 } })
+    expect(state.timelines[1].messages[1].content).toBe('edited')
+    handleFrame({ type: 'sync.done', conversation_id: 1, last_seq: 2, has_more: false, last_rev: 5 })
+    expect(state.timelines[1].rev).toBe(5)
+  })
 })
+

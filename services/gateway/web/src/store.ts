@@ -12,13 +12,14 @@
 import { reactive } from 'vue'
 import { Api, ApiError } from './api'
 import { Realtime, type Status } from './realtime'
-import { contiguousEnd, leavesGap, mergeMessages, newClientMsgId } from './timeline'
+import { applyUpdate, contiguousEnd, leavesGap, maxRev, mergeMessages, newClientMsgId } from './timeline'
 import type {
   Broadcast,
   Conversation,
   ConversationId,
   FileInfo,
   Message,
+  MessageChange,
   Notification,
   PendingSend,
   ServerFrame,
@@ -40,6 +41,8 @@ export interface Timeline {
   typing: Record<number, number>
   /** Re-syncs left before giving up on a hole (the persistence worker may lag). */
   syncRetries: number
+  /** Every change up to this rev is applied to the messages held: what `sync` asks after. */
+  rev: number
 }
 
 export interface Upload {
@@ -64,6 +67,8 @@ export const state = reactive({
   notificationsLoaded: false,
   unreadNotifications: 0,
   banner: null as Broadcast | null,
+  /** Bumped by `pins.updated`: a pins list on screen reloads. */
+  pinsVersion: 0,
   activeId: null as ConversationId | null,
   /** A conversation the user was just removed from (shown once). */
   removedNotice: null as string | null,
@@ -252,7 +257,7 @@ export async function createGroup(name: string, memberIds: UserId[]): Promise<Co
 function timeline(id: ConversationId): Timeline {
   let t = state.timelines[id]
   if (!t) {
-    state.timelines[id] = { messages: [], reachedStart: false, loading: false, typing: {}, syncRetries: 3 }
+    state.timelines[id] = { messages: [], reachedStart: false, loading: false, typing: {}, syncRetries: 3, rev: 0 }
     t = state.timelines[id]
   }
   return t
@@ -284,6 +289,9 @@ export async function loadOlder(id: ConversationId): Promise<number> {
     )
     page.items.forEach((m) => ensureUser(m.sender_id))
     const had = t.messages.length
+    // The first page is current as of now: changes up to its newest rev are in it. (Older
+    // pages are current too, but a change to a message held meanwhile may lie below.)
+    if (had === 0) t.rev = Math.max(t.rev, maxRev(page.items))
     t.messages = mergeMessages(t.messages, page.items)
     if (page.items.length < PAGE || (page.items[0]?.seq ?? 1) <= 1) t.reachedStart = true
     return t.messages.length - had
@@ -440,7 +448,7 @@ async function resyncAll(): Promise<void> {
 function sync(id: ConversationId): void {
   const t = state.timelines[id]
   if (!t) return
-  realtime.send({ type: 'sync', conversation_id: id, after_seq: contiguousEnd(t.messages) })
+  realtime.send({ type: 'sync', conversation_id: id, after_seq: contiguousEnd(t.messages), after_rev: t.rev })
 }
 
 function addMessage(m: Message): void {
@@ -472,10 +480,25 @@ function addMessage(m: Message): void {
   if (m.type === 'system' && state.details[m.conversation_id]) void loadDetails(m.conversation_id)
 }
 
+/** A message's new state (live, from `sync`, or a REST answer) into what is held. Live
+ *  changes do not move the timeline's rev (they may arrive out of order); `sync.done` does. */
+function updateMessage(m: Message, change: MessageChange | null | undefined): void {
+  const t = state.timelines[m.conversation_id]
+  if (t) t.messages = applyUpdate(t.messages, m, change, state.me?.id ?? 0)
+  const c = state.conversations.find((x) => x.id === m.conversation_id)
+  if (c?.last_message?.id === m.id) c.last_message = m
+}
+
 export function handleFrame(f: ServerFrame): void {
   switch (f.type) {
     case 'message.new':
       addMessage(f.message)
+      break
+    case 'message.updated':
+      updateMessage(f.message, f.change)
+      break
+    case 'pins.updated':
+      state.pinsVersion++
       break
     case 'ack': {
       const p = confirmed(f.client_msg_id)
@@ -535,6 +558,7 @@ export function handleFrame(f: ServerFrame): void {
     case 'sync.done': {
       const t = state.timelines[f.conversation_id]
       if (!t) break
+      if (f.last_rev != null) t.rev = Math.max(t.rev, f.last_rev)
       const c = state.conversations.find((x) => x.id === f.conversation_id)
       if (f.has_more) sync(f.conversation_id)
       else if (c && contiguousEnd(t.messages) < c.last_seq && t.syncRetries-- > 0) {
@@ -563,6 +587,41 @@ export function handleFrame(f: ServerFrame): void {
     case 'pong':
       break
   }
+}
+
+// ---- the message lifecycle ------------------------------------------------------------
+
+/** Whether I may recall `m`: mine within the window the server enforces (it answers 403
+ *  past it), or any message in a group I own or administer. */
+export function canRecall(m: Message): boolean {
+  if (m.recalled || m.type === 'system') return false
+  if (m.sender_id === state.me?.id) return true
+  const c = state.details[m.conversation_id]
+  return c?.type === 'group' && ['owner', 'admin'].includes(myRole(m.conversation_id) ?? '')
+}
+
+/** Whether I may pin in this conversation: a direct chat, or a group I own or administer. */
+export function canPin(id: ConversationId): boolean {
+  const c = state.details[id] ?? state.conversations.find((x) => x.id === id)
+  return c?.type === 'direct' || ['owner', 'admin'].includes(myRole(id) ?? '')
+}
+
+async function change(method: string, path: string, body?: unknown): Promise<void> {
+  const updated = await api.call<Message>(method, path, body)
+  // A REST answer is mine alone: its reactions' `me` is right as it is.
+  if (updated) updateMessage(updated, null)
+}
+
+export const lifecycle = {
+  edit: (m: Message, content: string) => change('PATCH', `/messages/${m.id}`, { content }),
+  recall: (m: Message) => change('POST', `/messages/${m.id}/recall`),
+  react: (m: Message, emoji: string, on: boolean) =>
+    change(on ? 'PUT' : 'DELETE', `/messages/${m.id}/reactions/${encodeURIComponent(emoji)}`),
+  pin: (m: Message, on: boolean) => change(on ? 'PUT' : 'DELETE', `/conversations/${m.conversation_id}/pins/${m.id}`),
+  hide: async (m: Message) => {
+    await api.call('DELETE', `/messages/${m.id}`)
+    updateMessage({ ...m, hidden: true, content: '', reactions: [] }, { kind: 'hidden', user_id: state.me?.id ?? 0 })
+  },
 }
 
 // ---- groups -------------------------------------------------------------------------

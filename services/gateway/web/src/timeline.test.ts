@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { contiguousEnd, leavesGap, mergeMessages, newClientMsgId, unconfirmed } from './timeline'
+import { applyUpdate, contiguousEnd, leavesGap, maxRev, mergeMessages, newClientMsgId, unconfirmed } from './timeline'
 import type { Message, PendingSend } from './types'
 
 const msg = (seq: number, extra: Partial<Message> = {}): Message => ({
@@ -72,4 +72,33 @@ it('client message ids are distinct and within the 64-character limit', () => {
   const ids = new Set(Array.from({ length: 200 }, newClientMsgId))
   expect(ids.size).toBe(200)
   for (const id of ids) expect(id.length).toBeLessThanOrEqual(64)
+})
+
+describe('applyUpdate', () => {
+  const held = () => mergeMessages([], [msg(1), msg(2, { rev: 3, reactions: [{ emoji: '👍', count: 1, me: true, user_ids: [9] }] })])
+
+  it('replaces a held message with a newer state and ignores an older or repeated one', () => {
+    const items = held()
+    const edited = applyUpdate(items, msg(1, { content: 'new', rev: 4, edited_at: 'x' }), { kind: 'edited', user_id: 7 }, 9)
+    expect(edited[0].content).toBe('new')
+    expect(edited).not.toBe(items)
+    // The same rev replayed by sync, or an older one arriving late: nothing changes.
+    expect(applyUpdate(edited, msg(1, { content: 'new', rev: 4 }), null, 9)).toBe(edited)
+    expect(applyUpdate(edited, msg(1, { content: 'old', rev: 2 }), { kind: 'edited', user_id: 7 }, 9)).toBe(edited)
+    expect(applyUpdate(edited, msg(9, { rev: 5 }), null, 9)).toBe(edited)
+    expect(maxRev(edited)).toBe(4)
+  })
+
+  it('keeps my reaction flag from what was held, and sets it from my own change', () => {
+    const items = held()
+    // Someone else adds 👍: live frames carry me=false; mine stays true.
+    const other = applyUpdate(items, msg(2, { rev: 5, reactions: [{ emoji: '👍', count: 2, me: false, user_ids: [9, 8] }] }), { kind: 'reaction_added', user_id: 8, emoji: '👍' }, 9)
+    expect(other[1].reactions?.[0]).toMatchObject({ count: 2, me: true })
+    // I remove mine.
+    const removed = applyUpdate(other, msg(2, { rev: 6, reactions: [{ emoji: '👍', count: 1, me: false, user_ids: [8] }] }), { kind: 'reaction_removed', user_id: 9, emoji: '👍' }, 9)
+    expect(removed[1].reactions?.[0]).toMatchObject({ count: 1, me: false })
+    // I add 🎉.
+    const added = applyUpdate(removed, msg(2, { rev: 7, reactions: [{ emoji: '👍', count: 1, me: false, user_ids: [8] }, { emoji: '🎉', count: 1, me: false, user_ids: [9] }] }), { kind: 'reaction_added', user_id: 9, emoji: '🎉' }, 9)
+    expect(added[1].reactions?.map((r) => r.me)).toEqual([false, true])
+  })
 })

@@ -1,7 +1,7 @@
 // A conversation's messages as the client holds them: sorted by seq, each seq once. Pure
 // functions, so the "never twice, always in order" rule is tested without a browser.
 
-import type { Message, PendingSend } from './types'
+import type { Message, MessageChange, PendingSend } from './types'
 
 /** `items` (sorted by seq, unique) with `incoming` merged in; a seq already held keeps its
  *  first copy. Returns the same array when nothing was new, so callers can tell. */
@@ -57,4 +57,35 @@ export function newClientMsgId(): string {
   const bytes = new Uint8Array(12)
   crypto.getRandomValues(bytes)
   return 'web-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** `items` with the message of `updated.seq` replaced by its newer state (a copy of the
+ *  array), or `items` itself when it is not held or what is held is as new already (a
+ *  change replayed by `sync` after it arrived live). Live frames carry no `me` in their
+ *  reactions: it is kept from what was held, and set from `change` when the change was
+ *  mine. */
+export function applyUpdate(items: Message[], updated: Message, change: MessageChange | null | undefined, me: number): Message[] {
+  const i = items.findIndex((m) => m.seq === updated.seq && m.id === updated.id)
+  if (i < 0) return items
+  const held = items[i]
+  if ((held.rev ?? 0) > (updated.rev ?? 0)) return items
+  if ((held.rev ?? 0) === (updated.rev ?? 0) && !change && !updated.hidden) return items
+  const next = { ...updated }
+  if (change) {
+    next.reactions = (updated.reactions ?? []).map((r) => {
+      const before = held.reactions?.find((x) => x.emoji === r.emoji)?.me ?? false
+      const mine = change.user_id === me && change.emoji === r.emoji
+      if (mine && change.kind === 'reaction_added') return { ...r, me: true }
+      if (mine && change.kind === 'reaction_removed') return { ...r, me: false }
+      return { ...r, me: r.me || before }
+    })
+  }
+  const copy = items.slice()
+  copy[i] = next
+  return copy
+}
+
+/** The highest rev among `items` (0 when none changed). */
+export function maxRev(items: Message[]): number {
+  return items.reduce((r, m) => Math.max(r, m.rev ?? 0), 0)
 }

@@ -46,6 +46,31 @@ export interface Message {
   created_at: string
   client_msg_id: string
   file?: FileInfo | null
+  /** The conversation's change counter at this message's last change (absent: never). */
+  rev?: number
+  edited_at?: string | null
+  recalled?: boolean
+  recalled_by?: UserId | null
+  pinned_at?: string | null
+  pinned_by?: UserId | null
+  reactions?: Reaction[]
+  forwarded_from?: string | null
+  /** Deleted by me for myself: a stub that keeps its seq. */
+  hidden?: boolean
+}
+
+export interface Reaction {
+  emoji: string
+  count: number
+  /** Whether I am among them (REST only; live frames say whose change it was). */
+  me: boolean
+  user_ids: UserId[]
+}
+
+export interface MessageChange {
+  kind: 'edited' | 'recalled' | 'reaction_added' | 'reaction_removed' | 'pinned' | 'unpinned' | 'hidden' | string
+  user_id: UserId
+  emoji?: string | null
 }
 
 export interface Member {
@@ -138,5 +163,7 @@ export type ServerFrame =
   | { type: 'notification'; notification: Notification }
   | { type: 'conversation.updated'; conversation: Record<string, unknown> & { id: ConversationId } }
   | { type: 'broadcast'; broadcast: Broadcast }
-  | { type: 'sync.done'; conversation_id: ConversationId; last_seq: number; has_more: boolean }
+  | { type: 'message.updated'; message: Message; change?: MessageChange | null }
+  | { type: 'pins.updated'; conversation_id: ConversationId; message_id: string; pinned: boolean }
+  | { type: 'sync.done'; conversation_id: ConversationId; last_seq: number; has_more: boolean; last_rev?: number | null }
   | { type: 'error'; code: string; message: string; client_msg_id?: string }
