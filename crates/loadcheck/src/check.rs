@@ -252,27 +252,6 @@ pub async fn check(args: &Args, world: &World, stats: &Stats) -> anyhow::Result<
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
-        // The search indexer's queue drains too (when chat-api indexes: a missing queue
-        // closes the channel, so it is checked on its own channel, last).
-        let search = format!("{}search_index_queue", args.amqp_prefix);
-        if let Ok(sch) = conn.create_channel().await {
-            while let Ok(q) = sch
-                .queue_declare(search.as_str().into(), passive, FieldTable::default())
-                .await
-            {
-                if q.message_count() == 0 {
-                    break;
-                }
-                if Instant::now() > deadline {
-                    v.violation(format!(
-                        "{search} still holds {} messages 60 s after the load",
-                        q.message_count()
-                    ));
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
         let dlq = format!("{}instant_dead_letter_queue", args.amqp_prefix);
         let dead = ch
             .queue_declare(dlq.as_str().into(), passive, FieldTable::default())

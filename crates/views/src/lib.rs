@@ -198,6 +198,23 @@ pub fn message_row(m: &rest::Message) -> db::messages::MessageRow {
     }
 }
 
+/// The search-index entry of a message at its rev (`recalled`: no terms, so a late copy of
+/// an older state cannot bring the text back).
+pub fn search_entry(m: &rest::Message, recalled: bool) -> db::search::Entry {
+    db::search::Entry {
+        message_id: m.id.clone(),
+        conversation_id: m.conversation_id,
+        seq: m.seq,
+        rev: m.rev,
+        created_at: m.created_at.naive_utc(),
+        terms: if recalled {
+            String::new()
+        } else {
+            db::search::terms(&m.content)
+        },
+    }
+}
+
 /// The row the persistence-worker stores from an `event.reported` envelope.
 pub fn event_row(x: &rest::Event) -> db::events::EventRow {
     db::events::EventRow {

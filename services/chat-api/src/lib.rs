@@ -49,28 +49,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         .with("mysql", db::pool::check(pool.clone()))
         .with("redis", kit::redis::check(redis.clone()))
         .with("rabbitmq", bus.check());
-    let mut tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
-    if settings.search_index {
-        // Declared with the topology, before chat-api's first publish: nothing sent is
-        // missed by the index.
-        bus.add_queue(bus::ExtraQueue {
-            name: domain::search::SEARCH_INDEX_QUEUE.to_owned(),
-            args: bus.topology().work_queue_args(),
-            bindings: vec!["chat.message.#".to_owned()],
-        });
-        let indexer = std::sync::Arc::new(domain::search::Indexer { pool: pool.clone() });
-        let batches = bus::BatchSettings {
-            max: 256,
-            linger: std::time::Duration::from_millis(20),
-        };
-        tasks.push(tokio::spawn(bus::consume_batches(
-            bus.clone(),
-            domain::search::SEARCH_INDEX_QUEUE,
-            indexer,
-            batches,
-            shutdown.signal(),
-        )));
-    }
+    let tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
     let state = web::Data::new(State {
         sequencer: domain::sequencer::Sequencer::start(pool.clone(), settings.send_batch_max),
         pool,

@@ -45,11 +45,6 @@ pub struct Settings {
     /// Different emoji one message may carry.
     #[arg(long, env = "INSTANT_MAX_REACTIONS_PER_MESSAGE", default_value_t = 20)]
     pub max_reactions_per_message: usize,
-    /// Keep the message search index current from the bus (this replica consumes
-    /// `search_index_queue`). Off: no queue, no indexing, search finds only what a rebuild
-    /// indexed.
-    #[arg(long, env = "INSTANT_SEARCH_INDEX", default_value_t = true, action = clap::ArgAction::Set)]
-    pub search_index: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

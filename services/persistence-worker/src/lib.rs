@@ -4,7 +4,12 @@
 //! unique keys, and acknowledged only after the commit. A database outage makes the batch
 //! wait and retry with backoff (nothing is dead-lettered because MySQL was down); a message
 //! that can never be written goes to the dead-letter queue and is counted.
-//! Metrics: `persistence_lag_seconds` (publish to commit), `persistence_messages_total`.
+//! The same batch keeps the message search index current (`db::search`): the terms of new
+//! messages, and of edited and recalled ones (their `chat.message_changed`), one statement
+//! per batch. Here and not in a consumer of its own: the messages already arrive here in
+//! batches, so indexing costs no extra queue, delivery or ack per message.
+//! Metrics: `persistence_lag_seconds` (publish to commit), `persistence_messages_total`,
+//! `search_indexed_total`.
 
 mod persist;
 pub mod settings;
@@ -23,7 +28,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         max: settings.batch_max.max(1),
         linger: Duration::from_millis(settings.batch_linger_ms),
     };
-    let handler = Arc::new(persist::Persist { pool: pool.clone() });
+    let handler = Arc::new(persist::Persist {
+        pool: pool.clone(),
+        search_index: settings.search_index,
+    });
     Ok(
         Worker::new("persistence-worker", &settings.listen, &settings.common)
             .ready("mysql", db::pool::check(pool))

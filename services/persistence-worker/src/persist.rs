@@ -9,20 +9,25 @@ use common_proto::{
     bus::{BusEvent, Envelope},
     rest::limits,
 };
-use db::{DbError, broadcasts::BroadcastRow, events::EventRow, messages::MessageRow};
+use db::{
+    DbError, broadcasts::BroadcastRow, events::EventRow, messages::MessageRow, search::Entry,
+};
 
 pub struct Persist {
     pub pool: db::Pool,
+    /// `INSTANT_SEARCH_INDEX`.
+    pub search_index: bool,
 }
 
 /// A parsed delivery: what to write, or why it can never be written.
 enum Parsed {
-    Message(MessageRow, chrono::DateTime<Utc>),
+    /// A new message, and its search entry (none for system messages).
+    Message(MessageRow, chrono::DateTime<Utc>, Option<Entry>),
     Broadcast(BroadcastRow),
     Event(EventRow),
-    /// Already durable where it happened (a message change is committed by chat-api
-    /// before it is published): nothing to write, acked.
-    Skip,
+    /// A change chat-api committed before publishing it: only its search entry (edits
+    /// and recalls) is written here.
+    Changed(Option<Entry>),
     Poison(String),
 }
 
@@ -42,7 +47,8 @@ fn parse(msg: &Incoming) -> Parsed {
                 && m.content.chars().count() <= limits::MAX_CONTENT_CHARS
                 && common_proto::is_id(&m.id) =>
         {
-            Parsed::Message(views::message_row(&m), occurred_at)
+            let entry = (m.kind != "system").then(|| views::search_entry(&m, false));
+            Parsed::Message(views::message_row(&m), occurred_at, entry)
         }
         Some(BusEvent::MessageSent(_)) => Parsed::Poison("message out of bounds".into()),
         Some(BusEvent::BroadcastSent(b))
@@ -63,7 +69,11 @@ fn parse(msg: &Incoming) -> Parsed {
             Parsed::Event(views::event_row(&e))
         }
         Some(BusEvent::EventReported(_)) => Parsed::Poison("event out of bounds".into()),
-        Some(BusEvent::MessageChanged(_)) => Parsed::Skip,
+        Some(BusEvent::MessageChanged(c)) => Parsed::Changed(match c.change.kind.as_str() {
+            "edited" => Some(views::search_entry(&c.message, false)),
+            "recalled" => Some(views::search_entry(&c.message, true)),
+            _ => None,
+        }),
         _ => Parsed::Poison(format!(
             "persistence-worker does not store {}",
             envelope.kind
@@ -80,7 +90,7 @@ impl BatchHandler for Persist {
         let rows: Vec<MessageRow> = parsed
             .iter()
             .filter_map(|p| match p {
-                Parsed::Message(row, _) => Some(row.clone()),
+                Parsed::Message(row, _, _) => Some(row.clone()),
                 _ => None,
             })
             .collect();
@@ -100,7 +110,7 @@ impl BatchHandler for Persist {
             Err(batch_error) => {
                 tracing::warn!(error = %batch_error, "batch insert failed; inserting one by one");
                 for (i, p) in parsed.iter().enumerate() {
-                    if let Parsed::Message(row, _) = p {
+                    if let Parsed::Message(row, _, _) = p {
                         match db::messages::insert_batch(&mut conn, std::slice::from_ref(row)).await
                         {
                             Ok(_) => {}
@@ -151,12 +161,42 @@ impl BatchHandler for Persist {
         metrics::counter!("persistence_events_total").increment(events.len() as u64);
         let now = Utc::now();
         for p in &parsed {
-            if let Parsed::Message(_, occurred_at) = p {
+            if let Parsed::Message(_, occurred_at, _) = p {
                 let lag = (now - *occurred_at).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6;
                 metrics::histogram!("persistence_lag_seconds").record(lag);
             }
         }
         metrics::counter!("persistence_messages_total").increment(rows.len() as u64);
+        if self.search_index {
+            index(&mut conn, &parsed).await?;
+        }
         Ok(verdicts)
+    }
+}
+
+/// The batch's search entries, the newest state of each message once, in one statement
+/// (the row's rev decides against what the index holds). Terms are derived data: a batch
+/// the index refuses is logged and counted, never dead-lettered (a rebuild repairs it).
+async fn index(conn: &mut db::Conn, parsed: &[Parsed]) -> Result<(), HandlerError> {
+    let mut entries: Vec<Entry> = parsed
+        .iter()
+        .filter_map(|p| match p {
+            Parsed::Message(_, _, Some(e)) | Parsed::Changed(Some(e)) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    entries.sort_by(|a, b| (&a.message_id, b.rev).cmp(&(&b.message_id, a.rev)));
+    entries.dedup_by(|later, earlier| later.message_id == earlier.message_id);
+    match db::search::upsert(conn, &entries).await {
+        Ok(()) => {
+            metrics::counter!("search_indexed_total").increment(entries.len() as u64);
+            Ok(())
+        }
+        Err(e @ DbError::Unavailable(_)) => Err(HandlerError::Retry(e.to_string())),
+        Err(e) => {
+            metrics::counter!("search_index_failures_total").increment(1);
+            tracing::warn!(error = %e, "search entries not written; `chat-api search-rebuild` repairs the index");
+            Ok(())
+        }
     }
 }

@@ -23,4 +23,8 @@ pub struct Settings {
     /// How long a batch waits to fill after its first message, in milliseconds.
     #[arg(long, env = "INSTANT_PERSIST_BATCH_LINGER_MS", default_value_t = 5)]
     pub batch_linger_ms: u64,
+    /// Keep the message search index current: each batch also writes the terms of its new,
+    /// edited and recalled messages (off: search finds only what a rebuild indexed).
+    #[arg(long, env = "INSTANT_SEARCH_INDEX", default_value_t = true, action = clap::ArgAction::Set)]
+    pub search_index: bool,
 }

@@ -1,94 +1,22 @@
-//! Message search: the indexer that keeps `message_search` current from the bus, and the
-//! query a reader runs. How text becomes terms, and why the index is InnoDB FULLTEXT over
-//! terms of our own, is `db::search`.
-//!
-//! The indexer consumes `search_index_queue` (bound to `chat.message.#`) in batches, so a
-//! send never waits for indexing: a new message, an edit and a recall each write the
-//! message's terms at its rev (a recall writes none), and everything else on the key
-//! (reactions, pins) is acked untouched. `chat-api search-rebuild` rebuilds it from MySQL.
+//! Message search: the query a reader runs, and the rebuild. How text becomes terms, and
+//! why the index is InnoDB FULLTEXT over terms of our own, is `db::search`; the index is
+//! kept current from the bus by the persistence-worker (in its batches, never in the send
+//! request), and `chat-api search-rebuild` rebuilds it from MySQL.
 
 use super::{Caller, Error, Result};
 use crate::state::State;
-use bus::{BatchHandler, HandlerError, Incoming};
 use chrono::NaiveDateTime;
 use common_proto::{
     ConversationId,
-    bus::BusEvent,
-    rest::{Message, SearchHit, SearchPage},
+    rest::{SearchHit, SearchPage},
 };
-use db::search::Entry;
 
-/// The queue the indexer consumes (declared by chat-api alone, and only when indexing).
-pub const SEARCH_INDEX_QUEUE: &str = "search_index_queue";
 /// Characters of a query.
 pub const MAX_QUERY_CHARS: usize = 100;
 /// Results one query pages through at most (a relevance ranking is paged by offset).
 pub const MAX_OFFSET: i64 = 1000;
 /// Characters of a snippet around the first hit.
 const SNIPPET_CHARS: usize = 120;
-
-/// Writes the index from the bus.
-pub struct Indexer {
-    pub pool: db::Pool,
-}
-
-fn entry(message: &Message, recalled: bool) -> Entry {
-    Entry {
-        message_id: message.id.clone(),
-        conversation_id: message.conversation_id,
-        seq: message.seq,
-        rev: message.rev,
-        created_at: message.created_at.naive_utc(),
-        terms: if recalled {
-            String::new()
-        } else {
-            db::search::terms(&message.content)
-        },
-    }
-}
-
-impl BatchHandler for Indexer {
-    async fn handle_batch(
-        &self,
-        batch: &[Incoming],
-    ) -> std::result::Result<Vec<std::result::Result<(), String>>, HandlerError> {
-        let mut verdicts = Vec::with_capacity(batch.len());
-        let mut entries: Vec<Entry> = Vec::new();
-        for msg in batch {
-            match msg.event() {
-                Ok((_, Some(BusEvent::MessageSent(m)))) if m.kind != "system" => {
-                    entries.push(entry(&m, false));
-                    verdicts.push(Ok(()));
-                }
-                Ok((_, Some(BusEvent::MessageChanged(c)))) => {
-                    match c.change.kind.as_str() {
-                        "edited" => entries.push(entry(&c.message, false)),
-                        "recalled" => entries.push(entry(&c.message, true)),
-                        _ => {}
-                    }
-                    verdicts.push(Ok(()));
-                }
-                Ok(_) => verdicts.push(Ok(())),
-                Err(e) => verdicts.push(Err(e.to_string())),
-            }
-        }
-        // The newest state of each message in the batch, once (rev decides on the row).
-        entries.sort_by(|a, b| (&a.message_id, a.rev).cmp(&(&b.message_id, b.rev)));
-        entries.dedup_by(|later, earlier| {
-            later.message_id == earlier.message_id && {
-                std::mem::swap(later, earlier);
-                true
-            }
-        });
-        let retry = |e: db::DbError| HandlerError::Retry(e.to_string());
-        let mut conn = db::pool::conn(&self.pool).await.map_err(retry)?;
-        db::search::upsert(&mut conn, &entries)
-            .await
-            .map_err(retry)?;
-        metrics::counter!("search_indexed_total").increment(entries.len() as u64);
-        Ok(verdicts)
-    }
-}
 
 /// What a search asks for (shapes checked by the handler).
 pub struct Query {

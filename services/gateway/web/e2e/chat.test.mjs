@@ -154,6 +154,17 @@ test('message lifecycle: edit, react, recall, delete for me, live on both sides'
   await b.screenshot({ path: join(artifacts, 'lifecycle.png') })
 })
 
+test('search: a Chinese phrase found from the sidebar opens its conversation', async () => {
+  await say(alice, '明天部署新版本')
+  await bob.page.getByTestId('message-text').filter({ hasText: '明天部署新版本' }).waitFor()
+  await bob.page.getByTestId('message-search').fill('部署')
+  const result = bob.page.getByTestId('search-result').filter({ hasText: '明天部署新版本' })
+  await result.waitFor()
+  assert.equal(await result.locator('mark').first().innerText(), '部署')
+  await result.click()
+  await bob.page.getByTestId('chat-title').filter({ hasText: alice.username.toUpperCase() }).waitFor()
+})
+
 test('group: create, add, mention with autocomplete, kick updates the kicked view at once', async () => {
   const a = alice.page
   const b = bob.page

@@ -120,6 +120,8 @@ export const messages = {
     pinned: 'pinned',
     confirm_recall: 'Recall this message for everyone?',
     action_failed: 'Could not do that: {error}',
+    search_messages: 'Search messages…',
+    no_results: 'No messages found.',
   },
   zh: {
     app_name: 'instant',
@@ -236,6 +238,8 @@ export const messages = {
     pinned: '已置顶',
     confirm_recall: '为所有人撤回这条消息？',
     action_failed: '操作失败：{error}',
+    search_messages: '搜索消息…',
+    no_results: '没有找到消息。',
   },
 } as const
 

@@ -59,6 +59,14 @@ export interface Message {
   hidden?: boolean
 }
 
+export interface SearchHit {
+  message: Message
+  /** Plain text around the first match. */
+  snippet: string
+  /** `[start, length]` of each match in `snippet`, in characters. */
+  highlights: [number, number][]
+}
+
 export interface Reaction {
   emoji: string
   count: number
