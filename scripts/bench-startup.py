@@ -60,7 +60,7 @@ def main():
     # One command: building kit alone would unify features differently and rebuild deps.
     subprocess.run(["cargo", "build", "--release", "--quiet", "--workspace", "--bins", "--example", "hello_actix"],
                    cwd=ROOT, check=True)
-    keys = os.path.join(ROOT, ".run", "keys")
+    keys = os.path.join(os.environ.get("INSTANT_RUN_DIR", os.path.join(ROOT, ".run")), "keys")
     db = os.environ.get("INSTANT_TEST_MYSQL", "mysql://root@127.0.0.1:3306") + "/instant_bench"
     env = {"INSTANT_DATABASE_URL": db, "INSTANT_AMQP_PREFIX": "bench.", "INSTANT_REDIS_PREFIX": "bench:",
            "INSTANT_JWT_PRIVATE_KEY_FILE": os.path.join(keys, "jwt_private.pem"),
