@@ -4,7 +4,6 @@
 
 use crate::{domain::reports, routes::caller, state::State};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::DateTime;
 use common_proto::{
     error::ErrorBody,
     rest::{Accepted, Event, Page, ReportEvent, limits, next_before},
@@ -48,17 +47,6 @@ pub struct ListQuery {
     pub before: Option<String>,
 }
 
-fn time(field: &str, value: &Option<String>) -> ApiResult<Option<chrono::NaiveDateTime>> {
-    value
-        .as_deref()
-        .map(|v| {
-            DateTime::parse_from_rfc3339(v)
-                .map(|t| t.naive_utc())
-                .map_err(|_| ApiError::validation(field, "must be an RFC 3339 time"))
-        })
-        .transpose()
-}
-
 /// Events, newest first: an admin sees all, anyone else their own reports.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = Page<Event>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -89,8 +77,8 @@ pub async fn list(
         kind: q.kind,
         severity: q.severity,
         reporter: q.reporter,
-        since: time("since", &q.since)?,
-        until: time("until", &q.until)?,
+        since: super::time("since", &q.since)?,
+        until: super::time("until", &q.until)?,
         before: q.before,
     };
     let rows = reports::events(&state, &caller(&req, &me), filter, limit).await?;

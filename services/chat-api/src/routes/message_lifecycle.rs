@@ -103,10 +103,7 @@ pub async fn add_reaction(
     me: AuthUser,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    let (id, emoji) = path.into_inner();
-    let change = Change::React(emoji, true);
-    let message = lifecycle::change(&state, &caller(&req, &me), &id, change).await?;
-    Ok(HttpResponse::Ok().json(message))
+    react(req, state, me, path, true).await
 }
 
 /// Removes the caller's reaction (idempotent).
@@ -119,8 +116,18 @@ pub async fn remove_reaction(
     me: AuthUser,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
+    react(req, state, me, path, false).await
+}
+
+async fn react(
+    req: HttpRequest,
+    state: web::Data<State>,
+    me: AuthUser,
+    path: web::Path<(String, String)>,
+    on: bool,
+) -> ApiResult<HttpResponse> {
     let (id, emoji) = path.into_inner();
-    let change = Change::React(emoji, false);
+    let change = Change::React(emoji, on);
     let message = lifecycle::change(&state, &caller(&req, &me), &id, change).await?;
     Ok(HttpResponse::Ok().json(message))
 }

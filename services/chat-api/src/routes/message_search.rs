@@ -2,7 +2,6 @@
 
 use crate::{domain::search, routes::caller, state::State};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::DateTime;
 use common_proto::{error::ErrorBody, rest::SearchPage};
 use kit::{ApiError, ApiResult, auth::AuthUser};
 use serde::Deserialize;
@@ -23,17 +22,6 @@ pub struct SearchQuery {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-fn time(field: &str, value: &Option<String>) -> ApiResult<Option<chrono::NaiveDateTime>> {
-    value
-        .as_deref()
-        .map(|v| {
-            DateTime::parse_from_rfc3339(v)
-                .map(|t| t.naive_utc())
-                .map_err(|_| ApiError::validation(field, "must be an RFC 3339 time"))
-        })
-        .transpose()
 }
 
 /// Messages the caller can read now (a member, or a former one up to their departure;
@@ -58,8 +46,8 @@ pub async fn search_messages(
             .ok_or_else(|| ApiError::validation("cursor", "is not a cursor of this search"))?,
     };
     let query = search::Query {
-        from: time("from", &q.from)?,
-        before: time("before", &q.before)?,
+        from: super::time("from", &q.from)?,
+        before: super::time("before", &q.before)?,
         q: q.q,
         conversation_id: q.conversation_id,
         limit,

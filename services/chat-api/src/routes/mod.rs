@@ -52,6 +52,21 @@ pub(crate) fn page_limit(limit: Option<i64>, default: i64, max: i64) -> kit::Api
     Ok(limit)
 }
 
+/// An optional RFC 3339 query parameter as UTC (422 naming `field` otherwise).
+pub(crate) fn time(
+    field: &str,
+    value: &Option<String>,
+) -> kit::ApiResult<Option<chrono::NaiveDateTime>> {
+    value
+        .as_deref()
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(v)
+                .map(|t| t.naive_utc())
+                .map_err(|_| kit::ApiError::validation(field, "must be an RFC 3339 time"))
+        })
+        .transpose()
+}
+
 pub(crate) fn caller(req: &HttpRequest, me: &kit::auth::AuthUser) -> crate::domain::Caller {
     crate::domain::Caller {
         id: me.id,
