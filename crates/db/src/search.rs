@@ -18,10 +18,7 @@
 //! membership in the same statement. The terms are written from the bus (never in the
 //! send request) by chat-api's indexer.
 
-use crate::{
-    DbError,
-    schema::{message_search, messages},
-};
+use crate::{DbError, schema::messages};
 use chrono::NaiveDateTime;
 use common_proto::{ConversationId, UserId};
 use diesel::prelude::*;
@@ -302,11 +299,6 @@ pub async fn rebuild(c: &mut AsyncMysqlConnection, batch: i64) -> Result<u64, Db
         total += entries.len() as u64;
         upsert(c, &entries).await?;
     }
-}
-
-/// Whether search is indexed at all yet (for readiness of the rebuild command's output).
-pub async fn count(c: &mut AsyncMysqlConnection) -> Result<i64, DbError> {
-    Ok(message_search::table.count().get_result(c).await?)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! counted, never reported as a failed change (clients resync on reconnect).
 
 use super::group_policy::{self as policy, Role};
-use super::{Caller, Error, Result, view};
+use super::{Caller, Error, Result, Undone, view};
 use crate::state::State;
 use chrono::{NaiveDateTime, Utc};
 use common_proto::{
@@ -58,31 +58,6 @@ struct Applied {
     notifications: Vec<NotificationRow>,
     /// Users who left the group with this change: they still get `conversation.updated`.
     departed: Vec<UserId>,
-}
-
-/// Why the transaction ended without a change.
-enum Undone {
-    /// Nothing to change (already a member, same role): rolled back, no seq spent.
-    Unchanged,
-    Failed(Error),
-}
-
-impl From<diesel::result::Error> for Undone {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Failed(Error::Db(e.into()))
-    }
-}
-
-impl From<db::DbError> for Undone {
-    fn from(e: db::DbError) -> Self {
-        Self::Failed(e.into())
-    }
-}
-
-impl From<Error> for Undone {
-    fn from(e: Error) -> Self {
-        Self::Failed(e)
-    }
 }
 
 /// Applies `op` and publishes its effects; the conversation as the caller now sees it, or

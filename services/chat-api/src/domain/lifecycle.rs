@@ -11,7 +11,7 @@
 //! sends it live as `message.updated`, and a device that missed it finds it by rev
 //! (`GET /messages?conversation_id=&after_rev=`, or `sync {after_rev}`).
 
-use super::{Caller, Error, Result};
+use super::{Caller, Error, Result, Undone};
 use crate::state::State;
 use chrono::Utc;
 use common_proto::{
@@ -66,18 +66,6 @@ impl Change {
     }
 }
 
-/// Why a change's transaction ended without a change.
-enum Undone {
-    Unchanged,
-    Failed(Error),
-}
-
-impl<E: Into<Error>> From<E> for Undone {
-    fn from(e: E) -> Self {
-        Self::Failed(e.into())
-    }
-}
-
 /// An emoji is 1..=`MAX_EMOJI_CHARS` characters with no spaces or control characters
 /// (a real emoji, a short code such as `:+1:`, or a ZWJ sequence).
 pub fn check_emoji(emoji: &str) -> Result<()> {
@@ -100,6 +88,27 @@ pub fn check_emoji(emoji: &str) -> Result<()> {
 /// Applies `change` to message `id` for the caller and publishes it; the message as the
 /// caller now sees it.
 pub async fn change(state: &State, caller: &Caller, id: &str, change: Change) -> Result<Message> {
+    apply(state, caller, id, change, None).await
+}
+
+/// Pins or unpins message `id` of `conversation` (a message of another one is a 404).
+pub async fn pin(
+    state: &State,
+    caller: &Caller,
+    conversation: common_proto::ConversationId,
+    id: &str,
+    on: bool,
+) -> Result<Message> {
+    apply(state, caller, id, Change::Pin(on), Some(conversation)).await
+}
+
+async fn apply(
+    state: &State,
+    caller: &Caller,
+    id: &str,
+    change: Change,
+    in_conversation: Option<common_proto::ConversationId>,
+) -> Result<Message> {
     if !common_proto::is_id(id) {
         return Err(Error::NotFound("message"));
     }
@@ -115,6 +124,9 @@ pub async fn change(state: &State, caller: &Caller, id: &str, change: Change) ->
         .await?
         .ok_or(Error::NotFound("message"))?;
     let conversation = row.conversation_id;
+    if in_conversation.is_some_and(|c| c != conversation) {
+        return Err(Error::NotFound("message"));
+    }
     let me = caller.id;
     let applied = conn
         .transaction::<_, Undone, _>(async |c| {

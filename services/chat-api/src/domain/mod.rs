@@ -96,6 +96,19 @@ impl Classified for Error {
     }
 }
 
+/// Why a use case's transaction ended without a change (groups, message changes): nothing
+/// to change rolls back, the seq or rev it took included; a failure rolls back too.
+pub(crate) enum Undone {
+    Unchanged,
+    Failed(Error),
+}
+
+impl<E: Into<Error>> From<E> for Undone {
+    fn from(e: E) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
 /// Who asks, and the request's id (it travels on the bus for tracing).
 #[derive(Debug, Clone)]
 pub struct Caller {

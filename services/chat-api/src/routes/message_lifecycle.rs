@@ -167,13 +167,7 @@ async fn set_pin(
     on: bool,
 ) -> ApiResult<HttpResponse> {
     let (conversation, id) = path.into_inner();
-    let who = caller(&req, &me);
-    // The message must belong to the conversation named in the path.
-    let current = lifecycle::get(&state, &who, &id).await?;
-    if current.conversation_id != conversation {
-        return Err(kit::ApiError::not_found("message"));
-    }
-    let message = lifecycle::change(&state, &who, &id, Change::Pin(on)).await?;
+    let message = lifecycle::pin(&state, &caller(&req, &me), conversation, &id, on).await?;
     Ok(HttpResponse::Ok().json(message))
 }
 
