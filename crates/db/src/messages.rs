@@ -157,28 +157,42 @@ pub async fn take_seqs(
         for (conversation, sender, cmid, receipt) in earlier {
             seen.insert((conversation, sender, cmid), receipt);
         }
-        // The counters: created at 0 where missing (for conversations that exist: a claim
-        // on a made-up id must not leave a row), then locked in ascending order. Only
-        // integers are spliced into this statement.
-        let ids: Vec<String> = conversations.iter().map(|id| id.to_string()).collect();
-        diesel::sql_query(format!(
-            "INSERT IGNORE INTO conversation_seqs (conversation_id, seq_reserved) \
-             SELECT id, 0 FROM conversations WHERE id IN ({})",
-            ids.join(",")
-        ))
-        .execute(c)
-        .await?;
-        let mut next: BTreeMap<ConversationId, (i64, i64)> = seqs::table
-            .filter(seqs::conversation_id.eq_any(&conversations))
-            .order(seqs::conversation_id.asc())
-            .select((
-                seqs::conversation_id,
-                seqs::seq_reserved,
-                seqs::members_version,
+        // The counters, locked in ascending order (X locks from the start: an `INSERT
+        // IGNORE` first would take S locks on the existing rows, and two transactions
+        // upgrading S to X on one row deadlock). Rows missing (a conversation's first
+        // send) are created at 0 — only for conversations that exist, so a claim on a
+        // made-up id leaves no row — and locked the same way.
+        let lock = async |c: &mut AsyncMysqlConnection| {
+            seqs::table
+                .filter(seqs::conversation_id.eq_any(&conversations))
+                .order(seqs::conversation_id.asc())
+                .select((
+                    seqs::conversation_id,
+                    seqs::seq_reserved,
+                    seqs::members_version,
+                ))
+                .for_update()
+                .load::<(ConversationId, i64, i64)>(c)
+                .await
+        };
+        let mut locked = lock(c).await?;
+        if locked.len() < conversations.len() {
+            // Only integers are spliced into this statement.
+            let missing: Vec<String> = conversations
+                .iter()
+                .filter(|id| !locked.iter().any(|(l, _, _)| l == *id))
+                .map(|id| id.to_string())
+                .collect();
+            diesel::sql_query(format!(
+                "INSERT IGNORE INTO conversation_seqs (conversation_id, seq_reserved) \
+                 SELECT id, 0 FROM conversations WHERE id IN ({})",
+                missing.join(",")
             ))
-            .for_update()
-            .load::<(ConversationId, i64, i64)>(c)
-            .await?
+            .execute(c)
+            .await?;
+            locked = lock(c).await?;
+        }
+        let mut next: BTreeMap<ConversationId, (i64, i64)> = locked
             .into_iter()
             .map(|(id, reserved, version)| (id, (reserved, version)))
             .collect();
