@@ -91,6 +91,18 @@ pub async fn by_id(c: &mut AsyncMysqlConnection, id: &str) -> Result<Option<Stor
         .optional()?)
 }
 
+/// A message with its state, by id, its row locked until the transaction ends: changes
+/// to one message are applied one after another.
+pub async fn lock(c: &mut AsyncMysqlConnection, id: &str) -> Result<Option<Stored>, DbError> {
+    Ok(messages::table
+        .find(id)
+        .select((MessageRow::as_select(), MessageState::as_select()))
+        .for_update()
+        .first(c)
+        .await
+        .optional()?)
+}
+
 /// Messages with their state, by ids (in no particular order).
 pub async fn by_ids(c: &mut AsyncMysqlConnection, ids: &[String]) -> Result<Vec<Stored>, DbError> {
     if ids.is_empty() {
@@ -103,7 +115,7 @@ pub async fn by_ids(c: &mut AsyncMysqlConnection, ids: &[String]) -> Result<Vec<
         .await?)
 }
 
-/// Stamps `rev` on a message whose change was written by the caller.
+/// Stamps `rev` on a message whose change the caller wrote in this transaction.
 pub async fn stamp(c: &mut AsyncMysqlConnection, id: &str, rev: i64) -> Result<(), DbError> {
     diesel::update(messages::table.find(id))
         .set(messages::rev.eq(rev))
@@ -118,14 +130,9 @@ pub async fn edit(
     id: &str,
     content: &str,
     at: NaiveDateTime,
-    rev: i64,
 ) -> Result<(), DbError> {
     diesel::update(messages::table.find(id))
-        .set((
-            messages::content.eq(content),
-            messages::edited_at.eq(at),
-            messages::rev.eq(rev),
-        ))
+        .set((messages::content.eq(content), messages::edited_at.eq(at)))
         .execute(c)
         .await?;
     Ok(())
@@ -138,7 +145,6 @@ pub async fn recall(
     id: &str,
     by: UserId,
     at: NaiveDateTime,
-    rev: i64,
 ) -> Result<(), DbError> {
     diesel::update(messages::table.find(id))
         .set((
@@ -148,7 +154,6 @@ pub async fn recall(
             messages::recalled_by.eq(by),
             messages::pinned_at.eq(None::<NaiveDateTime>),
             messages::pinned_by.eq(None::<UserId>),
-            messages::rev.eq(rev),
         ))
         .execute(c)
         .await?;
@@ -189,13 +194,11 @@ pub async fn set_pin(
     c: &mut AsyncMysqlConnection,
     id: &str,
     pin: Option<(UserId, NaiveDateTime)>,
-    rev: i64,
 ) -> Result<(), DbError> {
     diesel::update(messages::table.find(id))
         .set((
             messages::pinned_by.eq(pin.map(|p| p.0)),
             messages::pinned_at.eq(pin.map(|p| p.1)),
-            messages::rev.eq(rev),
         ))
         .execute(c)
         .await?;

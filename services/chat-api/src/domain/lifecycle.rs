@@ -1,10 +1,10 @@
 //! What happens to a message after its send: edit, recall, reactions, pins, delete for
 //! me, and reading one message.
 //!
-//! Each change is ONE transaction that takes the conversation's next rev first (its
-//! counter row is the lock sends and group changes take too, so a removal and a change
-//! are ordered), re-reads the caller's membership and the message under that lock, applies
-//! the rules, writes the change and stamps the rev on the message. A change that changes
+//! Each change is ONE transaction: the message's row lock, the rules, the write, and
+//! last the conversation's next rev (its counter row is the lock sends and group changes
+//! take too, so a removal and a change are ordered), the membership re-read under it and
+//! the rev stamped on the message (see [`apply_locked`] for why in that order). A change that changes
 //! nothing (a second identical reaction, unpinning what is not pinned) rolls back, the rev
 //! included, and answers the current state. After the commit the message is published in
 //! its new state as `chat.message_changed` on `chat.message.conversation.{id}`; push-worker
@@ -119,21 +119,10 @@ async fn apply(
     }
     let rules = state.lifecycle;
     let mut conn = state.conn().await?;
-    // Which conversation to lock; re-read under the lock below.
-    let (row, _) = db::lifecycle::by_id(&mut conn, id)
-        .await?
-        .ok_or(Error::NotFound("message"))?;
-    let conversation = row.conversation_id;
-    if in_conversation.is_some_and(|c| c != conversation) {
-        return Err(Error::NotFound("message"));
-    }
     let me = caller.id;
     let applied = conn
         .transaction::<_, Undone, _>(async |c| {
-            let rev = db::lifecycle::next_rev(c, conversation)
-                .await?
-                .ok_or(Error::NotFound("message"))?;
-            apply_locked(c, me, id, &change, rev, rules).await
+            apply_locked(c, me, id, &change, in_conversation, rules).await
         })
         .await;
     let changed = match applied {
@@ -144,6 +133,7 @@ async fn apply(
     let stored = db::lifecycle::by_id(&mut conn, id)
         .await?
         .ok_or(Error::NotFound("message"))?;
+    let conversation = stored.0.conversation_id;
     let message = present(&mut conn, vec![stored], me).await?.remove(0);
     if let Some(mentions) = changed {
         let version = db::groups::members_versioned_only(&mut conn, conversation).await?;
@@ -166,26 +156,99 @@ fn kind_label(change: &Change) -> &'static str {
     }
 }
 
-/// The rules and the write, under the conversation's lock. The mention notifications an
-/// edit wrote, or `Unchanged`.
+/// The rules and the write, in two steps so that the conversation's lock — the one every
+/// send to it waits for — is held as briefly as possible:
+///
+/// 1. the message's row lock (changes to one message, a reaction racing a recall say, are
+///    applied one after the other), the rules against the caller's membership, and the
+///    change written;
+/// 2. last, the conversation's next rev (its counter row's lock, held to the commit, so
+///    revs are handed out in commit order), the membership read again under that lock (a
+///    removal or demotion that committed meanwhile wins) and the rev stamped.
+///
+/// The mention notifications an edit wrote, or `Unchanged`.
 async fn apply_locked(
     c: &mut AsyncMysqlConnection,
     me: UserId,
     id: &str,
     change: &Change,
-    rev: i64,
+    in_conversation: Option<common_proto::ConversationId>,
     rules: Rules,
 ) -> std::result::Result<Vec<db::notifications::NotificationRow>, Undone> {
-    let (row, state) = db::lifecycle::by_id(c, id)
+    let (row, state) = db::lifecycle::lock(c, id)
         .await?
         .ok_or(Error::NotFound("message"))?;
+    if in_conversation.is_some_and(|conv| conv != row.conversation_id) {
+        return Err(Error::NotFound("message").into());
+    }
     let member = db::conversations::active_member(c, row.conversation_id, me)
         .await?
         .ok_or(Error::NotFound("message"))?;
-    let conversation = db::conversations::by_id(c, row.conversation_id)
+    let kind = db::conversations::by_id(c, row.conversation_id)
+        .await?
+        .ok_or(Error::NotFound("message"))?
+        .kind;
+    let written = write(c, me, &row, &state, &member.role, &kind, change, rules).await?;
+    let rev = db::lifecycle::next_rev(c, row.conversation_id)
         .await?
         .ok_or(Error::NotFound("message"))?;
-    let manager = conversation.kind == "direct" || member.role == "owner" || member.role == "admin";
+    let now_member = db::conversations::active_member(c, row.conversation_id, me)
+        .await?
+        .ok_or(Error::NotFound("message"))?;
+    if written.needs_manager && !manages(&kind, &now_member.role) {
+        return Err(Error::forbidden("only a group's owner or admin may do this").into());
+    }
+    // Counted under the conversation's lock: two pins at once cannot pass the limit.
+    if written.counts_pins
+        && db::lifecycle::pin_count(c, row.conversation_id).await?
+            > limits::MAX_PINS_PER_CONVERSATION
+    {
+        return Err(Error::invalid(
+            "message_id",
+            format!(
+                "a conversation has at most {} pinned messages",
+                limits::MAX_PINS_PER_CONVERSATION
+            ),
+        )
+        .into());
+    }
+    db::lifecycle::stamp(c, id, rev).await?;
+    Ok(written.notes)
+}
+
+/// What step 1 wrote and what step 2 must check under the conversation's lock.
+#[derive(Default)]
+struct Written {
+    /// The mention notifications an edit wrote.
+    notes: Vec<db::notifications::NotificationRow>,
+    /// The change relied on the caller managing the conversation.
+    needs_manager: bool,
+    /// A pin was added: the conversation's pin count is checked.
+    counts_pins: bool,
+}
+
+/// Whether a member with `role` manages a conversation of `kind` (pins, moderation):
+/// either side of a direct chat, a group's owner or admins.
+fn manages(kind: &str, role: &str) -> bool {
+    kind == "direct" || role == "owner" || role == "admin"
+}
+
+/// Step 1 of [`apply_locked`]: the rules and the write, without the rev. Also whether
+/// the change relied on the caller managing the conversation (checked again under the
+/// conversation's lock).
+#[allow(clippy::too_many_arguments)]
+async fn write(
+    c: &mut AsyncMysqlConnection,
+    me: UserId,
+    row: &db::messages::MessageRow,
+    state: &db::lifecycle::MessageState,
+    role: &str,
+    kind: &str,
+    change: &Change,
+    rules: Rules,
+) -> std::result::Result<Written, Undone> {
+    let id = row.id.as_str();
+    let manager = manages(kind, role);
     let now = Utc::now().naive_utc();
     let age = (now - row.created_at).num_seconds();
     let within = |window: i64| window == 0 || age <= window;
@@ -209,7 +272,7 @@ async fn apply_locked(
             if *content == row.content {
                 return Err(Undone::Unchanged);
             }
-            db::lifecycle::edit(c, id, content, now, rev).await?;
+            db::lifecycle::edit(c, id, content, now).await?;
             // Mentions the edit adds notify; the ones it removes stay notified.
             let before = super::messaging::mentions(&row.content);
             let added: Vec<String> = super::messaging::mentions(content)
@@ -217,16 +280,19 @@ async fn apply_locked(
                 .filter(|n| !before.contains(n))
                 .collect();
             if added.is_empty() {
-                return Ok(Vec::new());
+                return Ok(Written::default());
             }
             let users = db::messages::mentioned_members(c, row.conversation_id, me, &added).await?;
             let notes = db::messages::mention_rows(row.conversation_id, id, row.seq, me, &users);
             db::notifications::insert(c, &notes).await?;
-            Ok(notes)
+            Ok(Written {
+                notes,
+                ..Default::default()
+            })
         }
         Change::Recall => {
             let own = row.sender_id == me && within(rules.recall_window_secs);
-            let moderator = conversation.kind == "group" && manager;
+            let moderator = kind == "group" && manager;
             if !own && !moderator {
                 return Err(Error::forbidden(if row.sender_id == me {
                     "the recall window has passed"
@@ -235,11 +301,14 @@ async fn apply_locked(
                 })
                 .into());
             }
-            db::lifecycle::recall(c, id, me, now, rev).await?;
+            db::lifecycle::recall(c, id, me, now).await?;
             if let Some(file) = &row.file_id {
                 db::lifecycle::detach_if_unused(c, file, row.conversation_id).await?;
             }
-            Ok(Vec::new())
+            Ok(Written {
+                needs_manager: !own,
+                ..Default::default()
+            })
         }
         Change::React(emoji, add) => {
             if *add {
@@ -260,8 +329,7 @@ async fn apply_locked(
             } else if !db::lifecycle::remove_reaction(c, id, me, emoji).await? {
                 return Err(Undone::Unchanged);
             }
-            db::lifecycle::stamp(c, id, rev).await?;
-            Ok(Vec::new())
+            Ok(Written::default())
         }
         Change::Pin(pin) => {
             if !manager {
@@ -270,21 +338,12 @@ async fn apply_locked(
             if *pin == state.pinned_at.is_some() {
                 return Err(Undone::Unchanged);
             }
-            if *pin
-                && db::lifecycle::pin_count(c, row.conversation_id).await?
-                    >= limits::MAX_PINS_PER_CONVERSATION
-            {
-                return Err(Error::invalid(
-                    "message_id",
-                    format!(
-                        "a conversation has at most {} pinned messages",
-                        limits::MAX_PINS_PER_CONVERSATION
-                    ),
-                )
-                .into());
-            }
-            db::lifecycle::set_pin(c, id, pin.then_some((me, now)), rev).await?;
-            Ok(Vec::new())
+            db::lifecycle::set_pin(c, id, pin.then_some((me, now))).await?;
+            Ok(Written {
+                needs_manager: true,
+                counts_pins: *pin,
+                ..Default::default()
+            })
         }
     }
 }
