@@ -8,6 +8,8 @@ export INSTANT_PORT_BASE="${INSTANT_E2E_PORT_BASE:-18080}"
 export INSTANT_DB_NAME=instant_e2e
 export INSTANT_AMQP_PREFIX=e2e.
 export INSTANT_REDIS_PREFIX="e2e:$$:"
+# The lifecycle load below registers and logs in its own users from this one address.
+export INSTANT_RATE_LIMIT_AUTH_PER_MINUTE="${INSTANT_RATE_LIMIT_AUTH_PER_MINUTE:-300}"
 source "$(dirname "$0")/lib.sh"
 export INSTANT_STORAGE="$ROOT/.run/e2e/uploads"
 export INSTANT_RUN_DIR="$ROOT/.run/e2e"
@@ -102,6 +104,20 @@ if [ "${INSTANT_SKIP_BROWSER:-0}" != 1 ]; then
   log "browser tests (Chromium, two users) against $gw"
   check "browser tests (services/gateway/web/e2e)" bash -c "cd '$WEB_DIR' && INSTANT_WEB_URL='$gw' INSTANT_WEB_ADMIN_USER='e2e_admin_$$' INSTANT_WEB_ADMIN_PASSWORD='admin password 1' npm run --silent test:browser"
 fi
+
+# The message lifecycle under load: sends with edits, reactions and recalls mixed in (0.5
+# per send), in one group and in direct chats; every device must end in the state of
+# history and a device offline for most of the run must catch up by sync, each change once.
+lifecycle_load() { # mode, users, rate
+  "$(profile_dir)/loadcheck" --gateway "$gw" --mode "$1" --users "$2" --rate "$3" --duration 8 \
+    --changes 0.5 --amqp-prefix e2e. --no-baseline --run-dir "$RUN_DIR" \
+    >"$RUN_DIR/lifecycle-$1.out" 2>"$RUN_DIR/lifecycle-$1.err" \
+    || { cat "$RUN_DIR/lifecycle-$1.out"; tail -n 5 "$RUN_DIR/lifecycle-$1.err"; return 1; }
+  grep -E '^  (changes|devices|invariants)' "$RUN_DIR/lifecycle-$1.out" >&2
+}
+build_loadcheck
+check "lifecycle load in a group: every device equals history" lifecycle_load group 6 30
+check "lifecycle load in direct chats: every device equals history" lifecycle_load direct 10 40
 
 "$ROOT/scripts/down.sh"
 none_alive() { for s in "${SERVICES[@]}"; do ! alive "$s" || return 1; done; }

@@ -3,8 +3,10 @@
 
 use crate::{
     Args,
+    changes::{Held, Late},
     client::{Stats, World},
 };
+use common_proto::rest::Message;
 use lapin::{Connection, ConnectionProperties, options::QueueDeclareOptions, types::FieldTable};
 use serde_json::Value;
 use std::{
@@ -22,6 +24,25 @@ pub struct Verdict {
     /// Send-to-deliver latency to the other members, milliseconds.
     pub latencies_ms: Vec<f64>,
     pub dead_letters: Option<u32>,
+    /// `--changes`: what the change mix did and what the devices ended with.
+    pub changes: Option<ChangeSummary>,
+}
+
+/// The change mix's figures.
+#[derive(Debug, Default)]
+pub struct ChangeSummary {
+    /// (kind, status) -> count.
+    pub answers: BTreeMap<(&'static str, u16), u64>,
+    /// Change requested -> the first other member's device holding that rev, milliseconds.
+    pub latencies_ms: Vec<f64>,
+    /// Live devices compared with history, and the messages they held.
+    pub devices: usize,
+    pub messages_compared: u64,
+    /// The late device: messages it got by `sync` as new, and changes replayed.
+    pub late_new: u64,
+    pub late_updated: u64,
+    /// Live `message.updated` frames that came before their message's `message.new`.
+    pub overtaking: u64,
 }
 
 impl Verdict {
@@ -38,13 +59,13 @@ impl Verdict {
     }
 }
 
-/// The whole history of a conversation: seq -> (message id, client_msg_id).
+/// The whole history of a conversation in its current state, by seq.
 async fn history(
     args: &Args,
     world: &World,
     conversation: i64,
     token: &str,
-) -> anyhow::Result<BTreeMap<i64, (String, String)>> {
+) -> anyhow::Result<BTreeMap<i64, Message>> {
     let mut out = BTreeMap::new();
     let mut after = 0;
     loop {
@@ -60,25 +81,27 @@ async fn history(
             .await?
             .json()
             .await?;
-        let items = page["items"].as_array().cloned().unwrap_or_default();
-        for m in &items {
-            let seq = m["seq"].as_i64().unwrap_or(-1);
-            let entry = (
-                m["id"].as_str().unwrap_or_default().to_owned(),
-                m["client_msg_id"].as_str().unwrap_or_default().to_owned(),
-            );
-            if out.insert(seq, entry).is_some() {
+        let items: Vec<Message> = serde_json::from_value(page["items"].clone())?;
+        let n = items.len();
+        for m in items {
+            let seq = m.seq;
+            after = after.max(seq);
+            if out.insert(seq, m).is_some() {
                 anyhow::bail!("history of {conversation} returned seq {seq} twice");
             }
-            after = after.max(seq);
         }
-        if items.len() < 200 {
+        if n < 200 {
             return Ok(out);
         }
     }
 }
 
-pub async fn check(args: &Args, world: &World, stats: &Stats) -> anyhow::Result<Verdict> {
+pub async fn check(
+    args: &Args,
+    world: &World,
+    stats: &Stats,
+    late: Option<&mut Late>,
+) -> anyhow::Result<Verdict> {
     let mut v = Verdict::default();
     let sends = stats
         .record
@@ -128,9 +151,10 @@ pub async fn check(args: &Args, world: &World, stats: &Stats) -> anyhow::Result<
             continue;
         };
         match histories.get(&send.conversation).and_then(|h| h.get(seq)) {
-            Some((hid, hcmid)) if hid == id && hcmid == cmid => {}
-            Some((hid, _)) => v.violation(format!(
-                "{cmid}: acked as {id} seq {seq}, history has {hid} at that seq"
+            Some(m) if m.id == *id && m.client_msg_id == *cmid => {}
+            Some(m) => v.violation(format!(
+                "{cmid}: acked as {id} seq {seq}, history has {} at that seq",
+                m.id
             )),
             None => v.violation(format!("{cmid}: acked with seq {seq} but not in history")),
         }
@@ -206,7 +230,7 @@ pub async fn check(args: &Args, world: &World, stats: &Stats) -> anyhow::Result<
                     )),
                     // Missed by push: what a client does on reconnect, `sync`, must return it.
                     None => match history.get(seq) {
-                        Some((hid, _)) if hid == id => v.synced += 1,
+                        Some(m) if m.id == *id => v.synced += 1,
                         _ => {
                             v.violation(format!("user {member} never got seq {seq} of {}", conv.id))
                         }
@@ -214,6 +238,11 @@ pub async fn check(args: &Args, world: &World, stats: &Stats) -> anyhow::Result<
                 }
             }
         }
+    }
+
+    // 5 (--changes): every device ends in the state of history.
+    if stats.record.track_state {
+        v.changes = Some(check_states(args, world, stats, &closed, late, &mut v).await?);
     }
 
     // 4: queues drain and nothing was dead-lettered.
@@ -264,4 +293,147 @@ pub async fn check(args: &Args, world: &World, stats: &Stats) -> anyhow::Result<
         let _ = conn.close(200, "done".into()).await;
     }
     Ok(v)
+}
+
+/// Answers a change may get besides 200: 404 while the message is not yet stored (changes
+/// pick messages acked 300 ms before; persistence is asynchronous) and 422 when it was
+/// recalled first. Anything else is a violation.
+fn expected_refusal(status: u16) -> bool {
+    matches!(status, 404 | 422)
+}
+
+/// Invariant 5: the changes were answered as the rules say, every live device holds
+/// every message it was told of in history's current state (waiting up to 20 s for
+/// pushes in flight), and the late device, after its `sync`, holds all of history.
+async fn check_states(
+    args: &Args,
+    world: &World,
+    stats: &Stats,
+    closed: &HashSet<usize>,
+    late: Option<&mut Late>,
+    v: &mut Verdict,
+) -> anyhow::Result<ChangeSummary> {
+    let changes = &stats.record.changes;
+    let mut summary = ChangeSummary {
+        overtaking: changes
+            .overtaking
+            .load(std::sync::atomic::Ordering::Relaxed),
+        ..Default::default()
+    };
+    let done = changes.done.lock().map(|d| d.clone()).unwrap_or_default();
+    for d in &done {
+        *summary.answers.entry((d.kind, d.status)).or_default() += 1;
+        if d.status != 200 && !expected_refusal(d.status) {
+            v.violation(format!(
+                "{} of {} answered {} {}",
+                d.kind, d.message, d.status, d.error
+            ));
+        }
+    }
+    // Latency: from a change's request to the first other device holding its rev.
+    let updates = changes
+        .updates
+        .lock()
+        .map(|u| u.clone())
+        .unwrap_or_default();
+    let mut by_message: HashMap<&str, Vec<(usize, i64, Instant)>> = HashMap::new();
+    for u in &updates {
+        by_message
+            .entry(u.message.as_str())
+            .or_default()
+            .push((u.user, u.rev, u.at));
+    }
+    for d in &done {
+        if let Some(rev) = d.rev
+            && let Some(seen) = by_message.get(d.message.as_str())
+            && let Some(first) = seen
+                .iter()
+                .filter(|(user, r, at)| *user != d.actor && *r >= rev && *at >= d.at)
+                .map(|(_, _, at)| *at)
+                .min()
+        {
+            summary
+                .latencies_ms
+                .push(first.duration_since(d.at).as_secs_f64() * 1000.0);
+        }
+    }
+
+    let token = |conv: &crate::client::Conversation| world.users[conv.members[0]].token.clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut stale = Vec::new();
+        summary.devices = 0;
+        summary.messages_compared = 0;
+        let held = changes.held.lock().map(|h| h.clone()).unwrap_or_default();
+        for conv in &world.conversations {
+            let history = history(args, world, conv.id, &token(conv)).await?;
+            for member in conv.members.iter().filter(|m| !closed.contains(m)) {
+                summary.devices += 1;
+                let Some(device) = held.get(member) else {
+                    continue;
+                };
+                for m in history.values() {
+                    // A message push never brought is the sync check's (invariant 3).
+                    if let Some(h) = device.get(&m.id) {
+                        summary.messages_compared += 1;
+                        let want = Held::of(m);
+                        if *h != want {
+                            stale.push(format!(
+                                "user {member}'s device holds {} at rev {} ({:?}), history has rev {} ({:?})",
+                                m.id, h.rev, h, want.rev, want
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if stale.is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            for s in stale.into_iter().take(10) {
+                v.violation(s);
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    summary.devices = world
+        .conversations
+        .iter()
+        .flat_map(|c| c.members.iter())
+        .filter(|m| !closed.contains(m))
+        .collect::<HashSet<_>>()
+        .len();
+
+    if let Some(late) = late {
+        let caught = late.catch_up(args, world).await?;
+        summary.late_new = caught.new;
+        summary.late_updated = caught.updated;
+        for s in caught.violations {
+            v.violation(s);
+        }
+        for conv in world
+            .conversations
+            .iter()
+            .filter(|c| c.members.contains(&late.user))
+        {
+            let history = history(args, world, conv.id, &token(conv)).await?;
+            for m in history.values() {
+                match caught.held.get(&m.id) {
+                    Some(h) if *h == Held::of(m) => {}
+                    Some(h) => v.violation(format!(
+                        "late device after sync holds {} as {h:?}, history has {:?}",
+                        m.id,
+                        Held::of(m)
+                    )),
+                    None => v.violation(format!(
+                        "late device after sync lacks seq {} of {}",
+                        m.seq, conv.id
+                    )),
+                }
+            }
+        }
+    }
+    Ok(summary)
 }

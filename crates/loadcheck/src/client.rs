@@ -1,6 +1,9 @@
 //! Setting up users, conversations and sockets, and driving the load.
 
-use crate::Args;
+use crate::{
+    Args,
+    changes::{ChangeRecord, Changer, Late},
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::{
@@ -67,6 +70,9 @@ pub struct Record {
     /// Closed-loop senders waiting for the answer (ack or error) to their send, by
     /// client_msg_id.
     pub waiting: Mutex<HashMap<String, tokio::sync::oneshot::Sender<()>>>,
+    /// `--changes`: follow every device's state and record the changes.
+    pub track_state: bool,
+    pub changes: ChangeRecord,
 }
 
 impl Record {
@@ -214,7 +220,10 @@ pub async fn setup(args: &Args) -> anyhow::Result<World> {
             members: (0..users.len()).collect(),
         });
     }
-    let record = Arc::new(Record::default());
+    let record = Arc::new(Record {
+        track_state: args.changes > 0.0,
+        ..Default::default()
+    });
     let mut writers = Vec::with_capacity(users.len());
     for (i, user) in users.iter().enumerate() {
         let url = format!(
@@ -234,11 +243,21 @@ pub async fn setup(args: &Args) -> anyhow::Result<World> {
         });
         let rec = record.clone();
         tokio::spawn(async move {
-            while let Some(Ok(msg)) = stream.next().await {
-                if let Ws::Text(text) = msg {
-                    handle_frame(&rec, i, &text);
+            let mut why = String::from("the connection ended");
+            while let Some(next) = stream.next().await {
+                match next {
+                    Ok(Ws::Text(text)) => handle_frame(&rec, i, &text),
+                    Ok(Ws::Close(frame)) => {
+                        why = format!("closed by the server: {frame:?}");
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        why = format!("socket error: {e}");
+                        break;
+                    }
                 }
             }
+            eprintln!("user {i}'s socket: {why}");
             if let Ok(mut closed) = rec.closed.lock() {
                 closed.push(i);
             }
@@ -277,6 +296,12 @@ fn handle_frame(rec: &Record, user: usize, text: &str) {
                     now,
                 ));
                 rec.acks.fetch_add(1, Ordering::Relaxed);
+                if rec.track_state
+                    && let Ok(mut acked) = rec.changes.acked.lock()
+                {
+                    let id = frame["id"].as_str().unwrap_or_default().to_owned();
+                    acked.push((now, send.conversation, id, send.sender));
+                }
             }
             rec.answered(cmid);
         }
@@ -306,14 +331,27 @@ fn handle_frame(rec: &Record, user: usize, text: &str) {
                 all.push(got);
             }
             rec.delivered.fetch_add(1, Ordering::Relaxed);
+            if rec.track_state {
+                rec.changes.frame(user, &frame, false, now);
+            }
+        }
+        Some("message.updated") if rec.track_state => {
+            rec.changes.frame(user, &frame, true, now);
         }
         _ => {}
     }
 }
 
-/// Sends on a fixed schedule for `duration`, then waits until every acked message reached
-/// every member (or `drain_secs` pass). Prints progress each second.
-pub async fn drive(args: &Args, world: &World) -> anyhow::Result<Stats> {
+/// Sends on a fixed schedule for `duration` (with `--changes`, that many changes per send
+/// go out beside the sends, and the late device goes offline after a third of them), then
+/// waits until every acked message reached every member (or `drain_secs` pass). Prints
+/// progress each second.
+pub async fn drive(
+    args: &Args,
+    world: &World,
+    mut late: Option<&mut Late>,
+) -> anyhow::Result<Stats> {
+    let mut changer = Changer::new(args);
     let content = "x".repeat(args.size.max(1));
     let total = (args.rate * args.duration as f64).round() as u64;
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
@@ -328,6 +366,14 @@ pub async fn drive(args: &Args, world: &World) -> anyhow::Result<Stats> {
         let cmid = format!("lc{n}");
         rec.start(&cmid, sender, conv.id);
         let _ = world.writers[sender].send(send_frame(conv.id, &cmid, &content));
+        for _ in 0..changer.due() {
+            changer.spawn(args, world);
+        }
+        if n == total / 3
+            && let Some(late) = late.as_mut()
+        {
+            late.go_offline();
+        }
         if last_progress.elapsed() >= Duration::from_secs(1) {
             last_progress = Instant::now();
             progress(started, n + 1, rec);
@@ -423,7 +469,8 @@ async fn drain(
             .map(|s| s.values().filter(|x| x.error.is_some()).count() as u64)
             .unwrap_or(0);
         let delivered = rec.delivered.load(Ordering::Relaxed);
-        if acked + errors >= total && delivered >= acked * expected {
+        let changing = rec.changes.in_flight.load(Ordering::Relaxed);
+        if acked + errors >= total && delivered >= acked * expected && changing == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

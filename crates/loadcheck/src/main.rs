@@ -15,6 +15,7 @@
 //! Exit status 1 on any invariant violation.
 
 mod baseline;
+mod changes;
 mod check;
 mod client;
 mod cpu;
@@ -78,6 +79,14 @@ pub struct Args {
     /// Closed mode: how many members send at once.
     #[arg(long, default_value_t = 32)]
     pub senders: usize,
+    /// direct and group modes: changes (edits, reactions, recalls) sent per send, beside
+    /// the sends; then every device's final state must equal history, and a device that
+    /// was offline for most of the run must catch up by `sync` with each change once.
+    #[arg(long, default_value_t = 0.0)]
+    pub changes: f64,
+    /// Seed of the change mix (which message, which change, which member).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Where the services' pid files are (`up.sh`'s run directory), for the CPU table.
     #[arg(long, env = "INSTANT_RUN_DIR", default_value = ".run")]
     pub run_dir: String,
@@ -101,6 +110,14 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         args.rate > 0.0 && args.rate <= 50_000.0,
         "--rate must be in (0, 50000]"
     );
+    anyhow::ensure!(
+        (0.0..=2.0).contains(&args.changes),
+        "--changes must be in [0, 2]"
+    );
+    anyhow::ensure!(
+        args.changes == 0.0 || ["direct", "group"].contains(&args.mode.as_str()),
+        "--changes goes with --mode direct or group"
+    );
     if args.idle_connections > 0 {
         return client::hold_idle(&args).await;
     }
@@ -111,15 +128,20 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
         return system::event_storm(&args).await;
     }
     let world = client::setup(&args).await?;
+    let mut late = if args.changes > 0.0 {
+        Some(changes::Late::connect(&args, &world, 0).await?)
+    } else {
+        None
+    };
     let watched = cpu::watched(&args.run_dir);
     let before = cpu::snapshot(&watched);
     let stats = if args.mode == "closed" {
         client::drive_closed(&args, &world).await?
     } else {
-        client::drive(&args, &world).await?
+        client::drive(&args, &world, late.as_mut()).await?
     };
     let after = cpu::snapshot(&watched);
-    let verdict = check::check(&args, &world, &stats).await?;
+    let verdict = check::check(&args, &world, &stats, late.as_mut()).await?;
     let baseline = if args.no_baseline || args.amqp_url.is_empty() {
         None
     } else {

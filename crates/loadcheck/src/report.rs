@@ -77,6 +77,31 @@ pub fn print(args: &Args, stats: &Stats, verdict: &Verdict, baseline: Option<&Ba
             .map(|d| d.to_string())
             .unwrap_or_else(|| "n/a".into())
     );
+    if let Some(c) = &verdict.changes {
+        let answers: Vec<String> = c
+            .answers
+            .iter()
+            .map(|((kind, status), n)| format!("{kind} {status}×{n}"))
+            .collect();
+        let total: u64 = c.answers.values().sum();
+        println!("  changes   {total} sent: {}", answers.join(", "));
+        let cl = sorted(c.latencies_ms.clone());
+        println!(
+            "  changes   request->other device p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  ({} samples)",
+            percentile(&cl, 0.5),
+            percentile(&cl, 0.95),
+            percentile(&cl, 0.99),
+            cl.len()
+        );
+        println!(
+            "  devices   {} live devices compared with history ({} messages); the late device synced {} new and {} changed messages",
+            c.devices, c.messages_compared, c.late_new, c.late_updated
+        );
+        println!(
+            "  devices   {} live changes arrived before their message (held by the newest rev)",
+            c.overtaking
+        );
+    }
     if verdict.ok() {
         println!("  invariants: all hold");
     } else {
