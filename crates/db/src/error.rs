@@ -13,6 +13,9 @@ pub enum DbError {
     /// A unique key was violated; the text names the key.
     #[error("unique violation: {0}")]
     Unique(String),
+    /// The statement ran past the time limit it was given (and was stopped).
+    #[error("statement stopped at its time limit")]
+    TimedOut,
     /// Anything else: a bug or a schema mismatch.
     #[error("database error: {0}")]
     Query(String),
@@ -43,6 +46,11 @@ impl From<DieselError> for DbError {
                 // database error; treat those as outages, not bugs.
                 if looks_like_outage(&text) {
                     Self::Unavailable(text)
+                } else if text.contains("max_statement_time")
+                    || text.contains("maximum statement execution time")
+                {
+                    // MariaDB's max_statement_time, MySQL's MAX_EXECUTION_TIME.
+                    Self::TimedOut
                 } else {
                     Self::Query(text)
                 }
@@ -78,7 +86,8 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for DbError {
 impl Classified for DbError {
     fn error_code(&self) -> ErrorCode {
         match self {
-            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            // Only statements given a limit stop; their callers say what it means.
+            Self::Unavailable(_) | Self::TimedOut => ErrorCode::ServiceUnavailable,
             Self::NotFound => ErrorCode::NotFound,
             Self::Unique(_) => ErrorCode::Conflict,
             Self::Query(_) => ErrorCode::Internal,
@@ -89,7 +98,7 @@ impl Classified for DbError {
             Self::NotFound => "resource not found".into(),
             Self::Unique(_) => "already exists".into(),
             // Logged by kit, never shown.
-            Self::Unavailable(_) | Self::Query(_) => String::new(),
+            Self::Unavailable(_) | Self::TimedOut | Self::Query(_) => String::new(),
         }
     }
 }

@@ -29,3 +29,20 @@ diesel::define_sql_function! {
     /// `LAST_INSERT_ID(expr)` counters are read back on the same connection.
     fn last_insert_id() -> diesel::sql_types::Unsigned<diesel::sql_types::BigInt>;
 }
+
+diesel::define_sql_function! {
+    /// The server's `VERSION()` (MariaDB's contains "MariaDB").
+    fn version() -> diesel::sql_types::Text;
+}
+
+/// Whether the server is MariaDB rather than MySQL (asked once per process: a deployment
+/// talks to one kind). The few statements whose syntax differs ask this.
+pub async fn is_mariadb(c: &mut diesel_async::AsyncMysqlConnection) -> Result<bool, DbError> {
+    use diesel_async::RunQueryDsl;
+    static MARIADB: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if let Some(known) = MARIADB.get() {
+        return Ok(*known);
+    }
+    let v: String = diesel::select(version()).get_result(c).await?;
+    Ok(*MARIADB.get_or_init(|| v.contains("MariaDB")))
+}

@@ -207,6 +207,8 @@ pub struct Search<'a> {
     pub before: Option<NaiveDateTime>,
     pub offset: i64,
     pub limit: i64,
+    /// Milliseconds the statement may run (0: no limit); past it, [`DbError::TimedOut`].
+    pub max_ms: u64,
 }
 
 /// Message ids matching, best first (then newest), among what `reader` can read now: a
@@ -214,8 +216,23 @@ pub struct Search<'a> {
 pub async fn find(c: &mut AsyncMysqlConnection, s: &Search<'_>) -> Result<Vec<String>, DbError> {
     // InnoDB's MATCH ... AGAINST has no diesel DSL; the statement is written out, every
     // value bound.
-    let mut sql = String::from(
-        "SELECT s.message_id AS id FROM message_search s \
+    // The time limit: MariaDB's per-statement max_statement_time, MySQL's optimizer hint
+    // (each server ignores the other's form only if it is not there, so ask which it is).
+    let mut sql = String::new();
+    if s.max_ms > 0 {
+        if crate::is_mariadb(c).await? {
+            let _ = write!(
+                sql,
+                "SET STATEMENT max_statement_time = {:.3} FOR ",
+                s.max_ms as f64 / 1000.0
+            );
+        }
+        let _ = write!(sql, "SELECT /*+ MAX_EXECUTION_TIME({}) */ ", s.max_ms);
+    } else {
+        sql.push_str("SELECT ");
+    }
+    sql.push_str(
+        "s.message_id AS id FROM message_search s \
          JOIN conversation_members m ON m.conversation_id = s.conversation_id AND m.user_id = ? \
          JOIN messages g ON g.id = s.message_id \
          WHERE MATCH(s.terms) AGAINST(? IN BOOLEAN MODE) \

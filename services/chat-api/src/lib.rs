@@ -60,6 +60,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             recall_window_secs: settings.message_recall_window_secs.max(0),
             max_reactions: settings.max_reactions_per_message.max(1),
         },
+        search_max_ms: settings.search_max_ms,
     });
     let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)
         .max_json_bytes(settings.max_json_bytes);

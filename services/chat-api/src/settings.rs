@@ -45,6 +45,12 @@ pub struct Settings {
     /// Different emoji one message may carry.
     #[arg(long, env = "INSTANT_MAX_REACTIONS_PER_MESSAGE", default_value_t = 20)]
     pub max_reactions_per_message: usize,
+    /// Milliseconds one search statement may run (0: no limit). A query whose words match
+    /// a large share of history (a very common word over millions of messages) costs the
+    /// database seconds to rank; past this limit it is stopped and answered 422, asking
+    /// for another word or a filter, instead of holding a connection.
+    #[arg(long, env = "INSTANT_SEARCH_MAX_MS", default_value_t = 3000)]
+    pub search_max_ms: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

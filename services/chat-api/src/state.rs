@@ -16,6 +16,8 @@ pub(crate) struct State {
     pub group_max_members: usize,
     /// Edit and recall windows, reactions per message.
     pub lifecycle: crate::domain::lifecycle::Rules,
+    /// `INSTANT_SEARCH_MAX_MS`: how long one search statement may run (0: no limit).
+    pub search_max_ms: u64,
 }
 
 impl State {

@@ -50,9 +50,18 @@ pub async fn search(state: &State, caller: &Caller, query: Query) -> Result<Sear
             before: query.before,
             offset: query.offset,
             limit: query.limit,
+            max_ms: state.search_max_ms,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        db::DbError::TimedOut => Error::invalid(
+            "q",
+            "matches too many messages to rank in time: add a word, or narrow it with \
+             conversation_id, from or before",
+        ),
+        other => other.into(),
+    })?;
     let rows = db::lifecycle::by_ids(&mut conn, &ids).await?;
     let mut messages = super::lifecycle::present(&mut conn, rows, caller.id).await?;
     // Back into rank order.
