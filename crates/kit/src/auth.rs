@@ -45,6 +45,8 @@ pub struct Verifier {
     validation: Arc<Validation>,
     /// Claims of verified tokens by the token's SHA-256; bounded, `None` when disabled.
     verified: Option<Arc<Cache<[u8; 32], Arc<Claims>>>>,
+    /// Users whose tokens were ended early (`crate::revocation`); checked on every call.
+    revocations: Option<crate::revocation::Revocations>,
 }
 
 impl Verifier {
@@ -64,6 +66,12 @@ impl Verifier {
         self
     }
 
+    /// Rejects tokens revoked in `revocations` (kept current by its poller).
+    pub fn with_revocations(mut self, revocations: crate::revocation::Revocations) -> Self {
+        self.revocations = Some(revocations);
+        self
+    }
+
     /// A verifier that remembers nothing until [`Verifier::remembering`] says so.
     pub fn from_pem(pem: &[u8], issuer: &str, audience: &str) -> anyhow::Result<Self> {
         let key = DecodingKey::from_ed_pem(pem)?;
@@ -76,11 +84,27 @@ impl Verifier {
             key: Arc::new(key),
             validation: Arc::new(validation),
             verified: None,
+            revocations: None,
         })
     }
 
-    /// The verified claims, or a 401.
+    /// The verified claims, or a 401 (also for a token revoked since it was issued).
     pub fn verify(&self, token: &str) -> Result<Arc<Claims>, ApiError> {
+        let claims = self.verify_unrevoked(token)?;
+        if let Some(r) = &self.revocations {
+            let user = claims.sub.parse::<UserId>().unwrap_or_default();
+            let issued = crate::revocation::issued_ms(&claims.jti).unwrap_or(claims.iat * 1000);
+            if r.is_revoked(user, issued) {
+                metrics::counter!("jwt_verifications_total", "outcome" => "revoked").increment(1);
+                return Err(ApiError::unauthorized(
+                    "this session was ended (signed out everywhere, disabled or role changed)",
+                ));
+            }
+        }
+        Ok(claims)
+    }
+
+    fn verify_unrevoked(&self, token: &str) -> Result<Arc<Claims>, ApiError> {
         let invalid = || ApiError::unauthorized("invalid or expired access token");
         let Some(cache) = &self.verified else {
             return self.verify_signed(token).map(Arc::new).ok_or_else(invalid);

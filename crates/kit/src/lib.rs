@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod presence;
 pub mod readiness;
 pub mod redis;
+pub mod revocation;
 pub mod settings;
 pub mod telemetry;
 pub mod worker;

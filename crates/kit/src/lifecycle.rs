@@ -35,6 +35,12 @@ impl Shutdown {
         ShutdownSignal(self.tx.subscribe())
     }
 
+    /// A future that resolves when shutdown is triggered (for tasks that take one).
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut signal = self.signal();
+        async move { signal.wait().await }
+    }
+
     pub fn trigger(&self) {
         self.tx.send_replace(true);
     }

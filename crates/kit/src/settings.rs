@@ -88,4 +88,8 @@ pub struct JwtVerifySettings {
     /// Tokens whose verification is remembered until they expire (0: verify every time).
     #[arg(long, env = "INSTANT_JWT_CACHE_ENTRIES", default_value_t = 10_000)]
     pub jwt_cache_entries: usize,
+    /// How often the revoked users are re-read from Redis (`kit::revocation`): a disable
+    /// or "sign out everywhere" takes effect within this plus a round trip.
+    #[arg(long, env = "INSTANT_REVOCATION_POLL_MS", default_value_t = 1000)]
+    pub revocation_poll_ms: u64,
 }

@@ -14,7 +14,6 @@ mod sync;
 use actix_web::web;
 use common_proto::rest::{MqInfo, PlatformInfo, SipInfo};
 use kit::{
-    auth::Verifier,
     http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
@@ -28,11 +27,20 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
     let pool = db::pool::pool(&settings.db)?;
     let bus = bus::Bus::new(&settings.bus, "cascade-service");
-    let verifier = web::Data::new(Verifier::from_settings(&settings.jwt)?);
+    let (verifier, _, revocations) = kit::revocation::verifier_with_poller(
+        &settings.jwt,
+        kit::redis::pool(&settings.redis)?,
+        &settings.redis.prefix,
+        shutdown.stopped(),
+    )?;
+    let verifier = web::Data::new(verifier);
     let readiness = Readiness::new()
         .with("mysql", db::pool::check(pool.clone()))
         .with("rabbitmq", bus.check());
-    let mut tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
+    let mut tasks = vec![
+        bus::connect_in_background(bus.clone(), shutdown.signal()),
+        revocations,
+    ];
     let id = &settings.identity;
     let heartbeat = std::time::Duration::from_secs(settings.parent.heartbeat_secs.max(1));
     if !settings.parent.parent_url.is_empty() {

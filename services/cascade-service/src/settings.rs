@@ -1,7 +1,7 @@
 //! `cascade-service`'s settings (environment variables; `cascade-service --help` lists them).
 
 use clap::Parser;
-use kit::settings::{CommonSettings, JwtVerifySettings};
+use kit::settings::{CommonSettings, JwtVerifySettings, RedisSettings};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -19,6 +19,9 @@ pub struct Settings {
     pub bus: bus::BusSettings,
     #[command(flatten)]
     pub jwt: JwtVerifySettings,
+    /// For the revoked sessions only (`kit::revocation`); not a readiness dependency.
+    #[command(flatten)]
+    pub redis: RedisSettings,
     #[command(flatten)]
     pub identity: Identity,
     /// The pre-shared token a NEW child presents to `POST /cascade/register` (empty: only

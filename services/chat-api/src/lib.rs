@@ -14,7 +14,6 @@ mod state;
 
 use actix_web::web;
 use kit::{
-    auth::Verifier,
     http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
@@ -44,12 +43,21 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let pool = db::pool::pool(&settings.db)?;
     let redis = kit::redis::pool(&settings.redis)?;
     let bus = bus::Bus::new(&settings.bus, "chat-api");
-    let verifier = web::Data::new(Verifier::from_settings(&settings.jwt)?);
+    let (verifier, _, revocations) = kit::revocation::verifier_with_poller(
+        &settings.jwt,
+        redis.clone(),
+        &settings.redis.prefix,
+        shutdown.stopped(),
+    )?;
+    let verifier = web::Data::new(verifier);
     let readiness = Readiness::new()
         .with("mysql", db::pool::check(pool.clone()))
         .with("redis", kit::redis::check(redis.clone()))
         .with("rabbitmq", bus.check());
-    let tasks = vec![bus::connect_in_background(bus.clone(), shutdown.signal())];
+    let tasks = vec![
+        bus::connect_in_background(bus.clone(), shutdown.signal()),
+        revocations,
+    ];
     let state = web::Data::new(State {
         sequencer: domain::sequencer::Sequencer::start(pool.clone(), settings.send_batch_max),
         pool,

@@ -14,7 +14,6 @@ pub mod storage;
 
 use actix_web::web;
 use kit::{
-    auth::Verifier,
     http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
@@ -29,15 +28,24 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let shutdown = Shutdown::new();
     let pool = db::pool::pool(&settings.db)?;
     let store = storage::open(&settings.storage)?;
-    let verifier = web::Data::new(Verifier::from_settings(&settings.jwt)?);
+    let (verifier, _, revocations) = kit::revocation::verifier_with_poller(
+        &settings.jwt,
+        kit::redis::pool(&settings.redis)?,
+        &settings.redis.prefix,
+        shutdown.stopped(),
+    )?;
+    let verifier = web::Data::new(verifier);
     let readiness = Readiness::new().with("mysql", db::pool::check(pool.clone()));
-    let tasks = vec![cleanup::spawn(
-        pool.clone(),
-        store.clone(),
-        Duration::from_secs(settings.unreferenced_file_ttl_secs),
-        Duration::from_secs(settings.file_cleanup_interval_secs.max(1)),
-        shutdown.signal(),
-    )];
+    let tasks = vec![
+        revocations,
+        cleanup::spawn(
+            pool.clone(),
+            store.clone(),
+            Duration::from_secs(settings.unreferenced_file_ttl_secs),
+            Duration::from_secs(settings.file_cleanup_interval_secs.max(1)),
+            shutdown.signal(),
+        ),
+    ];
     let state = web::Data::new(State {
         pool,
         store,

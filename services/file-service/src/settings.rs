@@ -1,7 +1,7 @@
 //! `file-service`'s settings (environment variables; `file-service --help` lists them).
 
 use clap::Parser;
-use kit::settings::{CommonSettings, JwtVerifySettings};
+use kit::settings::{CommonSettings, JwtVerifySettings, RedisSettings};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -17,6 +17,9 @@ pub struct Settings {
     pub db: db::DbSettings,
     #[command(flatten)]
     pub jwt: JwtVerifySettings,
+    /// For the revoked sessions only (`kit::revocation`); not a readiness dependency.
+    #[command(flatten)]
+    pub redis: RedisSettings,
     #[command(flatten)]
     pub storage: StorageSettings,
     /// Largest file accepted, in bytes (413 past it, enforced while streaming).

@@ -25,7 +25,6 @@ use actix_cors::Cors;
 use actix_web::web;
 use kit::presence::Presence;
 use kit::{
-    auth::Verifier,
     http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
@@ -41,9 +40,14 @@ kit::service_main!(Settings, build);
 /// Wires the gateway from its settings: the delivery queue of this node, presence, the
 /// proxy to every backend, the WebSocket, the docs and the web client.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-    let verifier = Verifier::from_settings(&settings.jwt)?;
     let redis = kit::redis::pool(&settings.redis)?;
     let shutdown = Shutdown::new();
+    let (verifier, revocations, poller) = kit::revocation::verifier_with_poller(
+        &settings.jwt,
+        redis.clone(),
+        &settings.redis.prefix,
+        shutdown.stopped(),
+    )?;
     let node = if settings.node_id.is_empty() {
         format!("gw-{}", ulid::Ulid::generate().to_string().to_lowercase())
     } else {
@@ -75,8 +79,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let tasks = vec![
         tokio::spawn({
             let (bus, queue, signal) = (bus.clone(), format!("gateway.{node}"), shutdown.signal());
+            let hub = hub.clone();
             async move { bus::consume(bus, &queue, Arc::new(Deliver { hub }), signal).await }
         }),
+        poller,
+        tokio::spawn(realtime::close_revoked(revocations, hub, shutdown.signal())),
         tokio::spawn(realtime::keep_presence(realtime.clone(), shutdown.signal())),
     ];
     let timeout = Duration::from_secs(settings.upstream_timeout_secs);

@@ -31,7 +31,7 @@ impl Upstream {
 pub fn upstream_for(path: &str) -> Option<Upstream> {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     Some(match first {
-        "auth" | "users" => Upstream::Auth,
+        "auth" | "users" | "admin" => Upstream::Auth,
         "conversations" | "messages" | "groups" | "notifications" | "broadcasts" | "events" => {
             Upstream::ChatApi
         }

@@ -27,6 +27,8 @@ pub struct Conn {
     pub session: Session,
     pub rx: mpsc::Receiver<Arc<str>>,
     pub overflow: Arc<Notify>,
+    /// The user's sessions were ended (`Hub::revoke`).
+    pub revoked: Arc<Notify>,
 }
 
 /// A token bucket: `rate` frames per second, bursts up to `burst`.
@@ -88,6 +90,7 @@ pub async fn run(mut c: Conn, stream: actix_ws::MessageStream) {
         tokio::select! {
             _ = shutdown.wait() => break Some(close(CloseCode::Away, "server shutting down")),
             _ = tokio::time::sleep_until(expires) => break Some(close(CloseCode::Other(4001), "access token expired; reconnect with a new one")),
+            _ = c.revoked.notified() => break Some(close(CloseCode::Other(4003), "session ended: sign in again")),
             _ = c.overflow.notified() => {
                 metrics::counter!("ws_slow_consumer_closes_total").increment(1);
                 let frame = ServerFrame::error("resync", "too many undelivered frames: reconnect and sync");

@@ -18,6 +18,10 @@ pub struct ConnHandle {
     pub id: String,
     pub tx: mpsc::Sender<Arc<str>>,
     pub overflow: Arc<Notify>,
+    /// Told when the user's tokens issued until now are revoked: the socket closes 4003.
+    pub revoked: Arc<Notify>,
+    /// When the token the socket was opened with was issued (ms).
+    pub issued_ms: i64,
 }
 
 #[derive(Debug, Default)]
@@ -79,6 +83,22 @@ impl Hub {
         delivered
     }
 
+    /// Closes every socket of `user` opened with a token issued at or before `before_ms`
+    /// (disabled, signed out everywhere, role changed); returns how many were told.
+    pub fn revoke(&self, user: UserId, before_ms: i64) -> usize {
+        let Ok(conns) = self.conns.lock() else {
+            return 0;
+        };
+        let mut told = 0;
+        for handle in conns.get(&user).into_iter().flatten() {
+            if handle.issued_ms <= before_ms {
+                handle.revoked.notify_one();
+                told += 1;
+            }
+        }
+        told
+    }
+
     /// Hands `text` to every socket of this node (system broadcasts).
     pub fn deliver_all(&self, text: &Arc<str>) -> usize {
         let Ok(conns) = self.conns.lock() else {
@@ -128,6 +148,8 @@ mod tests {
             ConnHandle {
                 id: id.into(),
                 tx,
+                revoked: Arc::new(Notify::new()),
+                issued_ms: 0,
                 overflow: Arc::new(Notify::new()),
             },
             rx,

@@ -165,10 +165,13 @@ pub async fn connect(
     let id = ulid::Ulid::generate().to_string();
     let (tx, rx) = mpsc::channel(rt.limits.outbound_queue);
     let overflow = Arc::new(Notify::new());
+    let revoked = Arc::new(Notify::new());
     let handle = hub::ConnHandle {
         id: id.clone(),
         tx,
         overflow: overflow.clone(),
+        revoked: revoked.clone(),
+        issued_ms: kit::revocation::issued_ms(&claims.jti).unwrap_or(claims.iat * 1000),
     };
     rt.hub
         .register(user, handle, rt.limits.connections_per_user)
@@ -195,6 +198,7 @@ pub async fn connect(
         session,
         rx,
         overflow,
+        revoked,
     };
     actix_web::rt::spawn(connection::run(conn, stream));
     Ok(response)
@@ -266,6 +270,32 @@ pub async fn keep_presence(rt: web::Data<Realtime>, mut shutdown: ShutdownSignal
                 }
             }
             Err(e) => tracing::warn!(error = %e, "presence reaper failed"),
+        }
+    }
+}
+
+/// Closes the sockets of users whose sessions were ended, as this node's copy of the
+/// revocations learns of them (`kit::revocation`; within one poll of the change).
+pub async fn close_revoked(
+    revocations: kit::revocation::Revocations,
+    hub: Arc<hub::Hub>,
+    mut shutdown: ShutdownSignal,
+) {
+    let mut news = revocations.subscribe();
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            next = news.recv() => match next {
+                Ok((user, before)) => {
+                    let closed = hub.revoke(user, before);
+                    if closed > 0 {
+                        tracing::info!(user, closed, "sessions ended: sockets closed");
+                        metrics::counter!("ws_revoked_closes_total").increment(closed as u64);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
         }
     }
 }

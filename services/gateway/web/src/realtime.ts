@@ -14,7 +14,7 @@ export interface RealtimeOptions {
   onFrame: (f: ServerFrame) => void
   onOpen: () => void
   onStatus: (s: Status) => void
-  /** Called on close 4001 (token expired) before reconnecting. */
+  /** Called on close 4001 (token expired) or 4003 (session ended) before reconnecting. */
   refresh: () => Promise<unknown>
 }
 
@@ -127,8 +127,10 @@ export class Realtime {
       this.clearTimers()
       if (this.stopped) return
       this.opts.onStatus(navigator.onLine === false ? 'offline' : 'connecting')
-      if (e.code === 4001) {
-        // The token expired: a fresh one, then straight back.
+      if (e.code === 4001 || e.code === 4003) {
+        // 4001: the token expired; 4003: an admin ended the session (disable, sign-out,
+        // role change). Either way a refresh decides: a fresh token and straight back, or
+        // the refresh is refused and the session ends (the sign-in screen).
         this.opts.refresh().then(
           () => this.schedule(0),
           () => this.retry(),
