@@ -71,6 +71,22 @@ check "image message 201" test "$(status -X POST "$api/messages" "${auth[@]}" -H
 check "member downloads a range (206)" test "$(status "$api/files/$file_id/content" -H "authorization: Bearer $bob_token" -H 'range: bytes=0-3')" = 206
 check "kick 204, then the file is gone for them" bash -c "test \"\$(curl -s -o /dev/null -w '%{http_code}' -X DELETE '$api/groups/$group/members/$bob_id' -H 'authorization: Bearer $access')\" = 204 && test \"\$(curl -s -o /dev/null -w '%{http_code}' '$api/files/$file_id' -H 'authorization: Bearer $bob_token')\" = 404"
 rm -f /tmp/e2e_file.$$
+refused_within_5s() { # token: 401 within 5 s
+  for _ in $(seq 1 50); do
+    [ "$(status "$api/users/me" -H "authorization: Bearer $1")" = 401 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+bob_login() { status -X POST "$api/auth/login" -H 'content-type: application/json' -d "{\"username\":\"$bob\",\"password\":\"e2e password\"}"; }
+disable_bob() {
+  "$ROOT/scripts/admin.sh" disable "$bob" e2e >/dev/null || return 1
+  refused_within_5s "$bob_token" && test "$(bob_login)" = 403
+}
+enable_bob() { "$ROOT/scripts/admin.sh" enable "$bob" >/dev/null && test "$(bob_login)" = 200; }
+check "admin.sh disable: the user's token is refused within 5 s, login is 403" disable_bob
+check "admin.sh enable: the user logs in again" enable_bob
+check "admin.sh audit-verify: the chain holds" bash -c "'$ROOT/scripts/admin.sh' audit-verify | grep -q 'intact: 3 rows'"
 
 bindings() {
   local out; out="$(rabbitmqctl list_bindings -q source_name destination_name routing_key 2>/dev/null)"

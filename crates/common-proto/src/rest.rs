@@ -661,3 +661,73 @@ pub struct Registered {
     /// The durable queue on the parent's broker the child consumes broadcasts from.
     pub down_queue: String,
 }
+
+/// A user as an admin sees it (`GET /admin/users`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    /// `user` or `admin`.
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    /// When the user's last connection closed.
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Set while the account is disabled.
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub disabled_reason: Option<String>,
+}
+
+/// `GET /admin/users`: a page by id; `next_cursor` continues it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminUserPage {
+    pub items: Vec<AdminUser>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /admin/users/{id}/disable`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DisableUser {
+    /// 1..=500 characters, kept with the account and in the audit log.
+    pub reason: String,
+}
+
+/// `PUT /admin/users/{id}/role`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetUserRole {
+    /// `admin` or `user`.
+    pub role: String,
+}
+
+/// One row of the audit log (`GET /admin/audit`): who did what to what, when, and its
+/// link in the hash chain.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Absent for the system.
+    pub actor_id: Option<UserId>,
+    /// e.g. `user.disabled`, `user.enabled`, `user.logged_out`, `user.role_changed`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub detail: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// `GET /admin/audit`: newest first; `next_cursor` continues it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}

@@ -4,6 +4,7 @@
 //! is the only source of it, embedded here and applied by the `migrate` binary (a Kubernetes
 //! Job in production), never by a service at start.
 
+pub mod audit;
 pub mod broadcasts;
 pub mod cascade;
 pub mod conversations;

@@ -13,6 +13,22 @@ diesel::table! {
         last_seen_at -> Nullable<Datetime>,
         created_at -> Datetime,
         updated_at -> Datetime,
+        disabled_at -> Nullable<Datetime>,
+        disabled_reason -> Nullable<Varchar>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Datetime,
+        actor_id -> Nullable<BigInt>,
+        action -> Varchar,
+        target_type -> Varchar,
+        target_id -> Varchar,
+        detail -> Text,
+        prev_hash -> Char,
+        hash -> Char,
     }
 }
 
@@ -220,6 +236,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    audit_log,
     refresh_token_families,
     refresh_tokens,
     conversations,

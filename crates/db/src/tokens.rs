@@ -132,3 +132,19 @@ pub async fn revoke_family_of(
     }
     Ok(())
 }
+
+/// Revokes every refresh-token family of `user` (signed out everywhere, disabled);
+/// how many were still live.
+pub async fn revoke_all_of(
+    conn: &mut AsyncMysqlConnection,
+    user: UserId,
+) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        families::table
+            .filter(families::user_id.eq(user))
+            .filter(families::revoked_at.is_null()),
+    )
+    .set(families::revoked_at.eq(Utc::now().naive_utc()))
+    .execute(conn)
+    .await?)
+}

@@ -19,6 +19,9 @@ pub struct UserRow {
     pub role: String,
     pub last_seen_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// Set while an admin has the account disabled: no login, no refresh.
+    pub disabled_at: Option<NaiveDateTime>,
+    pub disabled_reason: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -133,6 +136,80 @@ pub fn escape_like(q: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Disables (`Some((at, reason))`) or re-enables a user; whether the row existed.
+pub async fn set_disabled(
+    conn: &mut AsyncMysqlConnection,
+    id: UserId,
+    disabled: Option<(NaiveDateTime, &str)>,
+) -> Result<bool, DbError> {
+    let n = diesel::update(users::table.find(id))
+        .set((
+            users::disabled_at.eq(disabled.map(|d| d.0)),
+            users::disabled_reason.eq(disabled.map(|d| d.1)),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Sets a user's role.
+pub async fn set_role(
+    conn: &mut AsyncMysqlConnection,
+    id: UserId,
+    role: &str,
+) -> Result<(), DbError> {
+    diesel::update(users::table.find(id))
+        .set(users::role.eq(role))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The enabled admins, their rows locked until the transaction ends: a demotion or a
+/// disable that would leave none is refused exactly, even when two run at once.
+pub async fn active_admins_locked(conn: &mut AsyncMysqlConnection) -> Result<Vec<UserId>, DbError> {
+    Ok(users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::disabled_at.is_null())
+        .select(users::id)
+        .order(users::id.asc())
+        .for_update()
+        .load(conn)
+        .await?)
+}
+
+/// The admin's user list: a page by id ascending after `after_id`, optionally users whose
+/// username or display name starts with `q`, and `status` `active` or `disabled`.
+pub async fn admin_list(
+    conn: &mut AsyncMysqlConnection,
+    q: Option<&str>,
+    disabled: Option<bool>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<UserRow>, DbError> {
+    let mut query = users::table
+        .filter(users::id.gt(after_id))
+        .order(users::id.asc())
+        .limit(limit)
+        .select(UserRow::as_select())
+        .into_boxed();
+    if let Some(q) = q {
+        let pattern = format!("{}%", escape_like(q));
+        query = query.filter(
+            users::username
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users::display_name.like(pattern).escape('\\')),
+        );
+    }
+    match disabled {
+        Some(true) => query = query.filter(users::disabled_at.is_not_null()),
+        Some(false) => query = query.filter(users::disabled_at.is_null()),
+        None => {}
+    }
+    Ok(query.load(conn).await?)
 }
 
 #[cfg(test)]

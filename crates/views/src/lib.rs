@@ -278,6 +278,8 @@ mod tests {
             role: "user".into(),
             last_seen_at: None,
             created_at: Utc::now().naive_utc(),
+            disabled_at: None,
+            disabled_reason: None,
         };
         let json = serde_json::to_string(&row.to_public()).expect("json");
         assert!(!json.contains("argon2"), "{json}");

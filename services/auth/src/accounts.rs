@@ -58,7 +58,18 @@ pub async fn login(state: &State, username: &str, password: String) -> ApiResult
         Some(user) if ok => user,
         _ => return Err(invalid()),
     };
+    // Said only to whoever knows the password: a disabled account is not a secret to them.
+    if user.disabled_at.is_some() {
+        return Err(disabled());
+    }
     issue_pair(state, user.id, &user.role).await
+}
+
+fn disabled() -> ApiError {
+    ApiError::new(
+        ErrorCode::AccountDisabled,
+        "this account is disabled; ask an administrator",
+    )
 }
 
 async fn issue_pair(state: &State, user_id: i64, role: &str) -> ApiResult<TokenPair> {
@@ -107,6 +118,9 @@ pub async fn refresh(state: &State, presented: &str) -> ApiResult<TokenPair> {
     let user = db::users::by_id(&mut conn, user_id)
         .await?
         .ok_or_else(|| invalid("invalid refresh token"))?;
+    if user.disabled_at.is_some() {
+        return Err(disabled());
+    }
     Ok(TokenPair {
         access_token: state.signer.access_token(user.id, &user.role)?,
         refresh_token: new_token,

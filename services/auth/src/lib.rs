@@ -6,6 +6,7 @@
 
 mod accounts;
 pub mod admin;
+mod moderation;
 pub mod openapi;
 mod passwords;
 mod profiles;
@@ -18,7 +19,6 @@ mod validate;
 use crate::{passwords::Hasher, state::State, tokens::Signer};
 use actix_web::web;
 use kit::{
-    auth::Verifier,
     http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
@@ -33,6 +33,17 @@ pub fn main() -> anyhow::Result<()> {
         match &settings.command {
             Some(settings::Command::CreateAdmin { username }) => {
                 admin::create_admin_from_stdin(&settings, username).await
+            }
+            Some(
+                settings::Command::Disable { username, .. }
+                | settings::Command::Enable { username }
+                | settings::Command::Logout { username },
+            ) => operator(&settings, username).await,
+            Some(settings::Command::AuditVerify) => {
+                let pool = db::pool::pool(&settings.db)?;
+                let rows = moderation::verify_chain(&pool).await?;
+                println!("audit chain intact: {rows} rows");
+                Ok(())
             }
             None => build(settings).await?.run_until_terminated().await,
         }
@@ -53,9 +64,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         &settings.jwt.jwt_audience,
         settings.access_token_ttl_secs,
     )?;
-    let verifier = Verifier::from_settings(&settings.jwt)?;
     let pool = db::pool::pool(&settings.db)?;
     let redis = kit::redis::pool(&settings.redis)?;
+    let shutdown = Shutdown::new();
+    let (verifier, _, revocations) = kit::revocation::verifier_with_poller(
+        &settings.jwt,
+        redis.clone(),
+        &settings.redis.prefix,
+        shutdown.stopped(),
+    )?;
     let state = web::Data::new(State {
         pool: pool.clone(),
         hasher: Hasher::new(settings.password_hash_concurrency)?,
@@ -66,6 +83,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             &settings.redis.prefix,
             std::time::Duration::from_secs(20),
         ),
+        redis: redis.clone(),
+        redis_prefix: settings.redis.prefix.clone(),
     });
     let verifier = web::Data::new(verifier);
     let spec = ServerSpec::new(
@@ -83,7 +102,28 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         verifier,
         routes::configure,
         openapi::configure,
-        Shutdown::new(),
-        vec![],
+        shutdown,
+        vec![revocations],
     )?)
+}
+
+/// `auth disable|enable|logout USERNAME`: the admin actions for an operator without a
+/// token at hand; audited with no actor.
+async fn operator(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let (what, reason) = match &settings.command {
+        Some(settings::Command::Disable { reason, .. }) => ("disable", reason.as_str()),
+        Some(settings::Command::Enable { .. }) => ("enable", ""),
+        _ => ("logout", ""),
+    };
+    let pool = db::pool::pool(&settings.db)?;
+    let redis = kit::redis::pool(&settings.redis)?;
+    let accounts = moderation::Accounts {
+        pool: &pool,
+        redis: &redis,
+        prefix: &settings.redis.prefix,
+        token_lifetime_secs: settings.access_token_ttl_secs + kit::auth::LEEWAY_SECS as i64,
+    };
+    let user = accounts.by_operator(what, username, reason).await?;
+    println!("{what}: {} (id {}) done", user.username, user.id);
+    Ok(())
 }

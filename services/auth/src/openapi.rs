@@ -4,15 +4,19 @@
 use crate::routes::*;
 use common_proto::{
     error::{ErrorBody, ErrorCode, ErrorDetail},
-    rest::{LoginRequest, RefreshRequest, RegisterRequest, TokenPair, UpdateProfile, User},
+    rest::{
+        AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, LoginRequest, RefreshRequest,
+        RegisterRequest, SetUserRole, TokenPair, UpdateProfile, User,
+    },
 };
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(register, login, refresh, logout, get_me, update_me, get_user, search_users),
-    components(schemas(RegisterRequest, LoginRequest, RefreshRequest, TokenPair, User, UpdateProfile, ErrorBody, ErrorDetail, ErrorCode)),
-    tags((name = "auth", description = "Registration, login and tokens"), (name = "users", description = "Profiles and search"))
+    paths(register, login, refresh, logout, logout_all, get_me, update_me, get_user, search_users,
+          list_users, disable_user, enable_user, logout_user, set_role, audit),
+    components(schemas(AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, SetUserRole, RegisterRequest, LoginRequest, RefreshRequest, TokenPair, User, UpdateProfile, ErrorBody, ErrorDetail, ErrorCode)),
+    tags((name = "auth", description = "Registration, login and tokens"), (name = "users", description = "Profiles and search"), (name = "admin", description = "Accounts and the audit log (admins only)"))
 )]
 struct ApiDoc;
 

@@ -47,4 +47,17 @@ pub struct Settings {
 pub enum Command {
     /// Creates USERNAME as an admin, or promotes it; the password is read from stdin.
     CreateAdmin { username: String },
+    /// Walks the audit log's hash chain; fails naming the first edited, inserted or
+    /// deleted row.
+    AuditVerify,
+    /// Disables USERNAME (sessions end at once, no login until enabled), as an operator.
+    Disable {
+        username: String,
+        #[arg(long, default_value = "disabled by an operator")]
+        reason: String,
+    },
+    /// Enables USERNAME again.
+    Enable { username: String },
+    /// Ends every session of USERNAME.
+    Logout { username: String },
 }

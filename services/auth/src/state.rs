@@ -11,6 +11,9 @@ pub(crate) struct State {
     pub refresh_ttl_days: i64,
     /// Read-only use: whether a user is online.
     pub presence: kit::presence::Presence,
+    /// Revocations are written here (`kit::revocation`).
+    pub redis: deadpool_redis::Pool,
+    pub redis_prefix: String,
 }
 
 impl State {

@@ -1,5 +1,6 @@
 //! Route table of `auth`: one handler a file.
 
+mod admin;
 mod login;
 mod logout;
 mod me;
@@ -9,6 +10,10 @@ mod users;
 
 use actix_web::web;
 
+pub use admin::{
+    __path_audit, __path_disable_user, __path_enable_user, __path_list_users, __path_logout_all,
+    __path_logout_user, __path_set_role,
+};
 pub use login::__path_login;
 pub use logout::__path_logout;
 pub use me::{__path_get_me, __path_update_me};
@@ -21,6 +26,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/auth/login", web::post().to(login::login))
         .route("/api/v1/auth/refresh", web::post().to(refresh::refresh))
         .route("/api/v1/auth/logout", web::post().to(logout::logout))
+        .route("/api/v1/auth/logout-all", web::post().to(admin::logout_all))
+        .route("/api/v1/admin/users", web::get().to(admin::list_users))
+        .route(
+            "/api/v1/admin/users/{id}/disable",
+            web::post().to(admin::disable_user),
+        )
+        .route(
+            "/api/v1/admin/users/{id}/enable",
+            web::post().to(admin::enable_user),
+        )
+        .route(
+            "/api/v1/admin/users/{id}/logout",
+            web::post().to(admin::logout_user),
+        )
+        .route(
+            "/api/v1/admin/users/{id}/role",
+            web::put().to(admin::set_role),
+        )
+        .route("/api/v1/admin/audit", web::get().to(admin::audit))
         .route("/api/v1/users/me", web::get().to(me::get_me))
         .route("/api/v1/users/me", web::patch().to(me::update_me))
         .route("/api/v1/users/search", web::get().to(users::search_users))

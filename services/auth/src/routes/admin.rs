@@ -1,0 +1,178 @@
+//! The admin's user management and audit log (`/api/v1/admin/users`, `/admin/audit`), and
+//! a user's own "sign out everywhere". Admins only, checked before anything in the body
+//! or query is looked at: a caller who may not use an endpoint learns nothing from it.
+
+use crate::{moderation, state::State};
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use common_proto::{
+    UserId,
+    error::ErrorBody,
+    rest::{AdminUser, AdminUserPage, AuditPage, DisableUser, SetUserRole},
+};
+use kit::{ApiError, ApiResult, auth::AuthUser};
+use serde::Deserialize;
+
+fn admin(me: &AuthUser) -> ApiResult<()> {
+    if me.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("admins only"))
+    }
+}
+
+/// The body, parsed only after the caller is known to be an admin.
+fn body<T: serde::de::DeserializeOwned>(me: &AuthUser, raw: &web::Bytes) -> ApiResult<T> {
+    admin(me)?;
+    serde_json::from_slice(raw).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UserListQuery {
+    /// Username or display name prefix.
+    pub q: Option<String>,
+    /// `active`, `disabled` or `all` (default).
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    /// 1..=100, default 50.
+    pub limit: Option<i64>,
+}
+
+/// Users with their last seen time, creation and disabled state, by id.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), params(UserListQuery),
+    responses((status = 200, body = AdminUserPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_users(
+    state: web::Data<State>,
+    me: AuthUser,
+    query: web::Query<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<HttpResponse> {
+    admin(&me)?;
+    let q: UserListQuery = serde_json::from_value(serde_json::Value::Object(query.into_inner()))
+        .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
+    let page = moderation::list(
+        &state,
+        &me,
+        q.q.as_deref(),
+        q.status.as_deref(),
+        q.cursor.as_deref(),
+        q.limit.unwrap_or(50),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Disables an account: its sessions end at once on every replica (sockets closed with
+/// 4003), it cannot log in or refresh until enabled again.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = DisableUser,
+    responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the last enabled admin"), (status = 422, body = ErrorBody)))]
+pub async fn disable_user(
+    state: web::Data<State>,
+    me: AuthUser,
+    id: web::Path<UserId>,
+    raw: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let b: DisableUser = body(&me, &raw)?;
+    let user = moderation::disable(&state, &me, id.into_inner(), &b.reason).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Enables a disabled account again.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn enable_user(
+    state: web::Data<State>,
+    me: AuthUser,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let user = moderation::enable(&state, &me, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Ends every session of a user (every refresh family; live access tokens and sockets
+/// within seconds). They may log in again.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/logout", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn logout_user(
+    state: web::Data<State>,
+    me: AuthUser,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let user = moderation::logout(&state, &me, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Makes a user an admin or a user; the last enabled admin cannot be demoted. The user's
+/// tokens (which carry the role) end at once.
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/role", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = SetUserRole,
+    responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_role(
+    state: web::Data<State>,
+    me: AuthUser,
+    id: web::Path<UserId>,
+    raw: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let b: SetUserRole = body(&me, &raw)?;
+    let user = moderation::set_role(&state, &me, id.into_inner(), &b.role).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Only this actor's rows.
+    pub actor: Option<UserId>,
+    /// Only this action (e.g. `user.disabled`).
+    pub action: Option<String>,
+    /// RFC 3339: rows at or after it.
+    pub since: Option<String>,
+    pub cursor: Option<String>,
+    /// 1..=100, default 50.
+    pub limit: Option<i64>,
+}
+
+/// The audit log, newest first, each row with its link in the hash chain.
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn audit(
+    state: web::Data<State>,
+    me: AuthUser,
+    query: web::Query<serde_json::Map<String, serde_json::Value>>,
+) -> ApiResult<HttpResponse> {
+    admin(&me)?;
+    let q: AuditQuery = serde_json::from_value(serde_json::Value::Object(query.into_inner()))
+        .map_err(|e| ApiError::validation("query", e))?;
+    let since = match q.since.as_deref() {
+        None => None,
+        Some(s) => Some(
+            DateTime::parse_from_rfc3339(s)
+                .map_err(|_| ApiError::validation("since", "must be an RFC 3339 time"))?
+                .with_timezone(&Utc)
+                .naive_utc(),
+        ),
+    };
+    let page = moderation::audit(
+        &state,
+        &me,
+        q.actor,
+        q.action.as_deref(),
+        since,
+        q.cursor.as_deref(),
+        q.limit.unwrap_or(50),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Signs the caller out of every device: every refresh family ended, live access tokens
+/// and sockets within seconds.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "signed out everywhere"), (status = 401, body = ErrorBody)))]
+pub async fn logout_all(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
+    moderation::logout_everywhere(&state, &me).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

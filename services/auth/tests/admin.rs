@@ -1,0 +1,407 @@
+//! Running the organisation, against the real MariaDB and Redis: disable / enable /
+//! sign out / role with their effect on live tokens within the revocation poll, the last
+//! admin, authorization before validation, sign out everywhere, and the audit log's hash
+//! chain catching an edited row.
+
+use clap::Parser;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use testkit::{TestDb, error_code};
+
+struct App {
+    base: String,
+    client: Client,
+    db: TestDb,
+    settings: auth::Settings,
+}
+
+async fn spawn() -> App {
+    kit::telemetry::init_for_tests();
+    let db = TestDb::new().await;
+    let keys = testkit::keys();
+    let prefix = format!("t{}:", testkit::unique());
+    let settings = auth::Settings::parse_from([
+        "auth",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &db.url,
+        "--jwt-private-key-file",
+        &keys.private,
+        "--jwt-public-key-file",
+        &keys.public,
+        "--redis-prefix",
+        &prefix,
+        "--revocation-poll-ms",
+        "100",
+    ]);
+    let service = auth::build(settings.clone()).await.expect("build auth");
+    let base = format!("http://127.0.0.1:{}", service.port);
+    tokio::spawn(service.run_until(std::future::pending()));
+    App {
+        base,
+        client: Client::new(),
+        db,
+        settings,
+    }
+}
+
+impl App {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Registers and logs in `name`; (user id, access token, refresh token).
+    async fn user(&self, name: &str) -> (i64, String, String) {
+        let creds = json!({"username": name, "password": "correct horse"});
+        let (_, reg) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(creds.clone()),
+            )
+            .await;
+        let (status, t) = self.login(name).await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        (
+            reg["id"].as_i64().expect("id"),
+            t["access_token"].as_str().expect("access").to_owned(),
+            t["refresh_token"].as_str().expect("refresh").to_owned(),
+        )
+    }
+
+    async fn login(&self, name: &str) -> (StatusCode, Value) {
+        let creds = json!({"username": name, "password": "correct horse"});
+        self.call(Method::POST, "/api/v1/auth/login", None, Some(creds))
+            .await
+    }
+
+    async fn admin(&self, name: &str) -> (i64, String) {
+        auth::admin::create_admin(&self.settings, name, "correct horse".into())
+            .await
+            .expect("create admin");
+        let (status, t) = self.login(name).await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        let token = t["access_token"].as_str().expect("access").to_owned();
+        let (_, me) = self
+            .call(Method::GET, "/api/v1/users/me", Some(&token), None)
+            .await;
+        (me["id"].as_i64().expect("id"), token)
+    }
+
+    /// Waits until `token` is refused (401); how long it took.
+    async fn refused_within(&self, token: &str, secs: u64) -> Duration {
+        let started = Instant::now();
+        loop {
+            let (status, _) = self
+                .call(Method::GET, "/api/v1/users/me", Some(token), None)
+                .await;
+            if status == StatusCode::UNAUTHORIZED {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(secs),
+                "token still accepted after {secs} s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_disabled_user_is_out_at_once_cannot_log_in_or_refresh_until_enabled() {
+    let app = spawn().await;
+    let (_, root) = app.admin("root").await;
+    let (id, token, refresh) = app.user("leaver").await;
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/users/me", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let path = format!("/api/v1/admin/users/{id}/disable");
+    let (status, body) = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&root),
+            Some(json!({"reason": "left the company"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["disabled_at"].is_string(), "{body}");
+    assert_eq!(body["disabled_reason"], "left the company");
+    let took = app.refused_within(&token, 5).await;
+    assert!(took < Duration::from_secs(2), "{took:?}");
+
+    let (status, body) = app.login("leaver").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(error_code(&body), "account_disabled");
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    assert!(
+        status.is_client_error(),
+        "refresh of a disabled user: {status}"
+    );
+
+    let (status, page) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/users?status=disabled",
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let ids: Vec<i64> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(ids, vec![id]);
+
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/users/{id}/enable"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, fresh) = app.login("leaver").await;
+    assert_eq!(status, StatusCode::OK, "{fresh}");
+    let fresh = fresh["access_token"].as_str().expect("access");
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/users/me", Some(fresh), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a token issued after the revocation works"
+    );
+
+    let (status, audit) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/audit?action=user.disabled",
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    assert_eq!(audit["items"][0]["target_id"], id.to_string());
+    assert_eq!(audit["items"][0]["detail"]["reason"], "left the company");
+    app.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_endpoints_refuse_non_admins_before_reading_the_body() {
+    let app = spawn().await;
+    let (_, root) = app.admin("root").await;
+    let (id, user, _) = app.user("mallory").await;
+    for (method, path, body) in [
+        (
+            Method::GET,
+            "/api/v1/admin/users?limit=oops".to_owned(),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/audit?since=nope".to_owned(),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/users/{id}/disable"),
+            Some(json!({"bad": 1})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/users/{id}/enable"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/users/{id}/logout"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/admin/users/{id}/role"),
+            Some(json!({"role": 7})),
+        ),
+    ] {
+        let (status, answer) = app
+            .call(method.clone(), &path, Some(&user), body.clone())
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {answer}");
+        // The admin gets the validation answer for the same bad input.
+        if body_is_bad(&path) {
+            let (status, _) = app.call(method.clone(), &path, Some(&root), body).await;
+            assert!(
+                status.is_client_error() && status != StatusCode::FORBIDDEN,
+                "{path}"
+            );
+        }
+    }
+    app.db.drop_db().await;
+}
+
+fn body_is_bad(path: &str) -> bool {
+    path.contains("oops")
+        || path.contains("nope")
+        || path.ends_with("disable")
+        || path.ends_with("role")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_admin_stays_and_a_role_change_ends_the_old_tokens() {
+    let app = spawn().await;
+    let (root_id, root) = app.admin("root").await;
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/admin/users/{root_id}/role"),
+            Some(&root),
+            Some(json!({"role": "user"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/users/{root_id}/disable"),
+            Some(&root),
+            Some(json!({"reason": "oops"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (id, token, _) = app.user("helper").await;
+    let (status, body) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/admin/users/{id}/role"),
+            Some(&root),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["role"], "admin");
+    // The old token said "user": it ends; a new login carries "admin".
+    app.refused_within(&token, 5).await;
+    let (_, t) = app.login("helper").await;
+    let helper = t["access_token"].as_str().expect("access").to_owned();
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/admin/users", Some(&helper), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Now root is not the last admin and may step down.
+    let (status, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/admin/users/{root_id}/role"),
+            Some(&root),
+            Some(json!({"role": "user"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_out_everywhere_ends_every_session_of_the_caller_only() {
+    let app = spawn().await;
+    let (_, laptop, laptop_refresh) = app.user("traveller").await;
+    let (_, t) = app.login("traveller").await;
+    let phone = t["access_token"].as_str().expect("access").to_owned();
+    let (_, other, _) = app.user("bystander").await;
+    let (status, _) = app
+        .call(Method::POST, "/api/v1/auth/logout-all", Some(&laptop), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.refused_within(&laptop, 5).await;
+    app.refused_within(&phone, 5).await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": laptop_refresh})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/users/me", Some(&other), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "another user is untouched");
+    app.db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_verify_accepts_the_chain_and_names_an_edited_row() {
+    let app = spawn().await;
+    let (_, root) = app.admin("root").await;
+    let (id, _, _) = app.user("subject").await;
+    for action in ["logout", "logout", "logout"] {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/admin/users/{id}/{action}"),
+                Some(&root),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let verify = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_auth"))
+            .arg("audit-verify")
+            .env("INSTANT_DATABASE_URL", &app.db.url)
+            .env("INSTANT_LOG", "error")
+            .output()
+            .expect("run auth audit-verify")
+    };
+    let ok = verify();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 4 rows"));
+    // Someone with database access quietly rewrites what row 3 says.
+    testkit::exec_sql(
+        &app.db.url,
+        "UPDATE audit_log SET detail = '{\"sessions_ended\":5}' WHERE id = 3",
+    )
+    .await;
+    let caught = verify();
+    assert!(!caught.status.success());
+    let err = String::from_utf8_lossy(&caught.stderr);
+    assert!(err.contains("broken at row 3"), "{err}");
+    app.db.drop_db().await;
+}
