@@ -195,3 +195,27 @@ impl FromRequest for AuthUser {
         std::future::ready(result)
     }
 }
+
+/// The caller, verified and an admin; anyone else gets 403. Put it before a `web::Json`
+/// body in an admin-only handler: extractors run in order, so a caller who may not use
+/// the endpoint is refused before their body is parsed and learns nothing from it.
+#[derive(Debug, Clone)]
+pub struct Admin(pub AuthUser);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let result = AuthUser::from_request(req, payload)
+            .into_inner()
+            .and_then(|user| {
+                if user.is_admin() {
+                    Ok(Admin(user))
+                } else {
+                    Err(ApiError::forbidden("admins only"))
+                }
+            });
+        std::future::ready(result)
+    }
+}

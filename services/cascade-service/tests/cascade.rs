@@ -122,6 +122,23 @@ async fn identity_registry_and_registration() {
             Some(json!({"enabled": false})),
         ),
         (Method::DELETE, "/api/v1/cascade/platforms/1", None),
+        // Bad bodies too: authorization comes before validation (a 422 would tell a
+        // non-admin the endpoint accepts their call).
+        (
+            Method::POST,
+            "/api/v1/cascade/platforms",
+            Some(json!({"code": 5})),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/cascade/platforms/1",
+            Some(json!({"enabled": "maybe"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/cascade/platforms/1/sync",
+            Some(json!({"nonsense": true})),
+        ),
     ] {
         let (status, _) = s
             .call(method.clone(), path, Some(&s.user), body.clone())

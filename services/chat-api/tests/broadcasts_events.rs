@@ -51,6 +51,17 @@ async fn a_broadcast_is_one_row_and_in_every_inbox() {
             .await,
         StatusCode::UNAUTHORIZED
     );
+    // Authorization before validation: a user's malformed body is a 403 too, not a 400/422.
+    assert_eq!(
+        s.as_user(
+            Method::POST,
+            "/api/v1/broadcasts",
+            Some(0),
+            Some(json!({"title": 5}))
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
     for (bad, field) in [
         (json!({"title": " ", "content": "x"}), "title"),
         (json!({"title": "x".repeat(201), "content": "x"}), "title"),

@@ -7,7 +7,10 @@ use common_proto::{
     error::ErrorBody,
     rest::{CreatePlatform, Platform, UpdatePlatform},
 };
-use kit::{ApiError, ApiResult, auth::AuthUser};
+use kit::{
+    ApiError, ApiResult,
+    auth::{Admin, AuthUser},
+};
 use views::ToPublic;
 
 fn admin(me: &AuthUser) -> ApiResult<()> {
@@ -34,10 +37,9 @@ pub async fn list(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpRespon
     responses((status = 201, body = Platform), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     state: web::Data<State>,
-    me: AuthUser,
+    _admin: Admin,
     body: web::Json<CreatePlatform>,
 ) -> ApiResult<HttpResponse> {
-    admin(&me)?;
     let c = body.into_inner();
     check_code(&c.code, &state.info.platform_id)?;
     check_name(&c.name)?;
@@ -81,11 +83,10 @@ pub async fn get(
     responses((status = 200, body = Platform), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     state: web::Data<State>,
-    me: AuthUser,
+    _admin: Admin,
     path: web::Path<i64>,
     body: web::Json<UpdatePlatform>,
 ) -> ApiResult<HttpResponse> {
-    admin(&me)?;
     let u = body.into_inner();
     if let Some(name) = &u.name {
         check_name(name)?;

@@ -21,13 +21,10 @@ pub struct SyncRequest {
     responses((status = 202, body = Accepted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn start(
     state: web::Data<State>,
-    me: AuthUser,
+    _admin: kit::auth::Admin,
     path: web::Path<i64>,
     body: web::Json<SyncRequest>,
 ) -> ApiResult<HttpResponse> {
-    if !me.is_admin() {
-        return Err(ApiError::forbidden("only admins start replays"));
-    }
     let req = body.into_inner();
     let since = DateTime::parse_from_rfc3339(&req.since)
         .map_err(|_| ApiError::validation("since", "must be an RFC 3339 time"))?

@@ -19,11 +19,11 @@ use views::ToPublic;
 pub async fn create(
     req: HttpRequest,
     state: web::Data<State>,
-    me: AuthUser,
+    admin: kit::auth::Admin,
     body: web::Json<CreateBroadcast>,
 ) -> ApiResult<HttpResponse> {
     let CreateBroadcast { title, content } = body.into_inner();
-    let id = reports::broadcast(&state, &caller(&req, &me), title, content).await?;
+    let id = reports::broadcast(&state, &caller(&req, &admin.0), title, content).await?;
     Ok(HttpResponse::Accepted().json(Accepted { id }))
 }
 
