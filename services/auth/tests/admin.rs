@@ -166,6 +166,30 @@ async fn a_disabled_user_is_out_at_once_cannot_log_in_or_refresh_until_enabled()
         "refresh of a disabled user: {status}"
     );
 
+    // Pages by id: two users (root, leaver) come one at a time.
+    let (status, first) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/users?limit=1",
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(1));
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let (_, second) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/admin/users?limit=1&cursor={cursor}&q=lea"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(second["items"][0]["username"], "leaver", "{second}");
     let (status, page) = app
         .call(
             Method::GET,

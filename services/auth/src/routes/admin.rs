@@ -1,6 +1,7 @@
 //! The admin's user management and audit log (`/api/v1/admin/users`, `/admin/audit`), and
 //! a user's own "sign out everywhere". Admins only, checked before anything in the body
-//! or query is looked at: a caller who may not use an endpoint learns nothing from it.
+//! or query is looked at (the `Admin` extractor comes first; bodies are parsed after the
+//! check): a caller who may not use an endpoint learns nothing from it.
 
 use crate::{moderation, state::State};
 use actix_web::{HttpResponse, web};
@@ -10,7 +11,10 @@ use common_proto::{
     error::ErrorBody,
     rest::{AdminUser, AdminUserPage, AuditPage, DisableUser, SetUserRole},
 };
-use kit::{ApiError, ApiResult, auth::AuthUser};
+use kit::{
+    ApiError, ApiResult,
+    auth::{Admin, AuthUser},
+};
 use serde::Deserialize;
 
 fn admin(me: &AuthUser) -> ApiResult<()> {
@@ -43,15 +47,13 @@ pub struct UserListQuery {
     responses((status = 200, body = AdminUserPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_users(
     state: web::Data<State>,
-    me: AuthUser,
-    query: web::Query<serde_json::Map<String, serde_json::Value>>,
+    me: Admin,
+    query: web::Query<UserListQuery>,
 ) -> ApiResult<HttpResponse> {
-    admin(&me)?;
-    let q: UserListQuery = serde_json::from_value(serde_json::Value::Object(query.into_inner()))
-        .map_err(|e| ApiError::bad_request(format!("invalid query: {e}")))?;
+    let q = query.into_inner();
     let page = moderation::list(
         &state,
-        &me,
+        &me.0,
         q.q.as_deref(),
         q.status.as_deref(),
         q.cursor.as_deref(),
@@ -140,12 +142,10 @@ pub struct AuditQuery {
     responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn audit(
     state: web::Data<State>,
-    me: AuthUser,
-    query: web::Query<serde_json::Map<String, serde_json::Value>>,
+    me: Admin,
+    query: web::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
-    admin(&me)?;
-    let q: AuditQuery = serde_json::from_value(serde_json::Value::Object(query.into_inner()))
-        .map_err(|e| ApiError::validation("query", e))?;
+    let q = query.into_inner();
     let since = match q.since.as_deref() {
         None => None,
         Some(s) => Some(
@@ -157,7 +157,7 @@ pub async fn audit(
     };
     let page = moderation::audit(
         &state,
-        &me,
+        &me.0,
         q.actor,
         q.action.as_deref(),
         since,
