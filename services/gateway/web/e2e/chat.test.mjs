@@ -259,5 +259,22 @@ test('admin (Chinese browser): events, cascade platforms, a broadcast everyone s
   for (const who of [alice.page, bob.page]) {
     await who.getByTestId('broadcast-banner').filter({ hasText: 'Maintenance 维护' }).waitFor()
   }
+  // A leaver is disabled from the Users tab: their open page is signed out within seconds
+  // (socket closed 4003, refresh refused), and the audit log shows who did it.
+  const leaver = await person(browser, unique('leaver'))
+  await p.getByTestId('tab-users').click()
+  await p.getByTestId('user-filter').fill(leaver.username)
+  const leaverRow = p.locator(`[data-user="${leaver.username}"]`)
+  await leaverRow.waitFor()
+  await p.getByTestId('disable-reason').fill('left the company')
+  const disabledAt = Date.now()
+  await leaverRow.getByTestId('user-disable').click()
+  await leaverRow.getByText('left the company').waitFor()
+  await leaver.page.locator('input[name=password]').waitFor({ timeout: 10_000 })
+  const signedOutMs = Date.now() - disabledAt
+  assert.ok(signedOutMs < 10_000, `signed out after ${signedOutMs} ms`)
+  await p.getByTestId('tab-audit').click()
+  await p.getByTestId('audit-table').locator('tr').filter({ hasText: 'user.disabled' }).first().waitFor()
+  await leaver.context.close()
   await admin.context.close()
 })

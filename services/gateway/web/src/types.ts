@@ -146,6 +146,30 @@ export interface Platform {
   last_error?: string | null
 }
 
+/** A user as an admin sees it (`GET /admin/users`). */
+export interface AdminUser {
+  id: UserId
+  username: string
+  display_name: string
+  role: string
+  created_at: string
+  last_seen_at?: string | null
+  disabled_at?: string | null
+  disabled_reason?: string | null
+}
+
+/** One row of the audit log (`GET /admin/audit`). */
+export interface AuditEntry {
+  id: number
+  at: string
+  actor_id?: UserId | null
+  action: string
+  target_type: string
+  target_id: string
+  detail: unknown
+  hash: string
+}
+
 /** A send the server has not acknowledged yet (kept across reloads). */
 export interface PendingSend {
   client_msg_id: string
