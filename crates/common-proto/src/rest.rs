@@ -731,3 +731,67 @@ pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     pub next_cursor: Option<String>,
 }
+
+/// One signed-in device of the caller (`GET /users/me/sessions`): a login, kept alive by
+/// its refresh token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    pub id: String,
+    /// e.g. "Chrome on Linux", from the user agent.
+    pub device: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The session of the token that asked.
+    pub current: bool,
+}
+
+/// `GET /admin/stats`: the platform at a glance, computed at most every 30 s.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminStats {
+    pub users: UserCounts,
+    pub conversations: ConversationCounts,
+    /// The last 30 days, oldest first: `[{day: "2026-12-03", messages: 120}]`.
+    pub messages_per_day: Vec<DayCount>,
+    /// Users with a live WebSocket now (absent when Redis cannot say).
+    pub online_now: Option<i64>,
+    /// Every work queue and the dead-letter queue: ready messages (the backlog) and
+    /// consumers (absent when RabbitMQ cannot say).
+    pub queues: Option<Vec<QueueCount>>,
+    pub computed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserCounts {
+    pub total: i64,
+    pub disabled: i64,
+    /// Seen (last connection closed) since midnight UTC / in the last 7 days.
+    pub active_today: i64,
+    pub active_7_days: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationCounts {
+    pub direct: i64,
+    pub group: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayCount {
+    pub day: String,
+    pub messages: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueCount {
+    pub name: String,
+    pub messages: u32,
+    pub consumers: u32,
+}

@@ -38,6 +38,9 @@ diesel::table! {
         user_id -> BigInt,
         revoked_at -> Nullable<Datetime>,
         created_at -> Datetime,
+        user_agent -> Nullable<Varchar>,
+        ip -> Nullable<Varchar>,
+        last_used_at -> Nullable<Datetime>,
     }
 }
 

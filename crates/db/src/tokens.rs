@@ -13,24 +13,47 @@ use diesel_async::{AsyncConnection, AsyncMysqlConnection, RunQueryDsl};
 #[derive(Debug, PartialEq)]
 pub enum Rotation {
     /// Accepted: the old token is now spent and `new_hash` replaces it.
-    Rotated { user_id: UserId },
+    Rotated { user_id: UserId, family_id: String },
     /// Unknown, expired, or its family was revoked.
     Invalid,
     /// Already spent: the whole family has just been revoked.
     Reused,
 }
 
-/// Starts a family (one login) with its first token.
+/// The device a login came from (stored with its family, refreshed on every use).
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl Device {
+    fn clipped(&self) -> (Option<String>, Option<String>) {
+        let clip = |s: &Option<String>, n: usize| s.as_ref().map(|s| s.chars().take(n).collect());
+        (clip(&self.user_agent, 255), clip(&self.ip, 64))
+    }
+}
+
+/// Starts a family (one login on one device) with its first token; the family's id (the
+/// session id that access tokens carry as `sid`).
 pub async fn start_family(
     conn: &mut AsyncMysqlConnection,
     user_id: UserId,
     token_hash: &str,
     expires_at: NaiveDateTime,
-) -> Result<(), DbError> {
+    device: &Device,
+) -> Result<String, DbError> {
     let family_id = ulid::Ulid::generate().to_string();
+    let (user_agent, ip) = device.clipped();
     conn.transaction::<_, DbError, _>(async |c| {
         diesel::insert_into(families::table)
-            .values((families::id.eq(&family_id), families::user_id.eq(user_id)))
+            .values((
+                families::id.eq(&family_id),
+                families::user_id.eq(user_id),
+                families::user_agent.eq(user_agent),
+                families::ip.eq(ip),
+                families::last_used_at.eq(Utc::now().naive_utc()),
+            ))
             .execute(c)
             .await?;
         diesel::insert_into(tokens::table)
@@ -44,7 +67,8 @@ pub async fn start_family(
             .await?;
         Ok(())
     })
-    .await
+    .await?;
+    Ok(family_id)
 }
 
 /// Spends `old_hash` and issues `new_hash` in the same family, atomically. The row lock
@@ -54,7 +78,9 @@ pub async fn rotate(
     old_hash: &str,
     new_hash: &str,
     new_expires_at: NaiveDateTime,
+    device: &Device,
 ) -> Result<Rotation, DbError> {
+    let (user_agent, ip) = device.clipped();
     conn.transaction::<_, DbError, _>(async |c| {
         let now = Utc::now().naive_utc();
         let row: Option<(String, UserId, NaiveDateTime, Option<NaiveDateTime>)> = tokens::table
@@ -104,7 +130,15 @@ pub async fn rotate(
             ))
             .execute(c)
             .await?;
-        Ok(Rotation::Rotated { user_id })
+        diesel::update(families::table.find(&family_id))
+            .set((
+                families::last_used_at.eq(now),
+                families::user_agent.eq(user_agent),
+                families::ip.eq(ip),
+            ))
+            .execute(c)
+            .await?;
+        Ok(Rotation::Rotated { user_id, family_id })
     })
     .await
 }
@@ -147,4 +181,57 @@ pub async fn revoke_all_of(
     .set(families::revoked_at.eq(Utc::now().naive_utc()))
     .execute(conn)
     .await?)
+}
+
+/// One live session (a family not revoked) of a user.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+/// The user's sessions used since `since` and not revoked, most recently used first (at
+/// most `limit`).
+pub async fn sessions_of(
+    conn: &mut AsyncMysqlConnection,
+    user: UserId,
+    since: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<SessionRow>, DbError> {
+    Ok(families::table
+        .filter(families::user_id.eq(user))
+        .filter(families::revoked_at.is_null())
+        .filter(families::last_used_at.ge(since))
+        .order(families::last_used_at.desc())
+        .limit(limit)
+        .select((
+            families::id,
+            families::user_agent,
+            families::ip,
+            families::created_at,
+            families::last_used_at,
+        ))
+        .load(conn)
+        .await?)
+}
+
+/// Ends one session of `user`; whether it was theirs and live.
+pub async fn revoke_session(
+    conn: &mut AsyncMysqlConnection,
+    user: UserId,
+    id: &str,
+) -> Result<bool, DbError> {
+    Ok(diesel::update(
+        families::table
+            .find(id)
+            .filter(families::user_id.eq(user))
+            .filter(families::revoked_at.is_null()),
+    )
+    .set(families::revoked_at.eq(Utc::now().naive_utc()))
+    .execute(conn)
+    .await?
+        > 0)
 }

@@ -31,8 +31,13 @@ pub struct Claims {
     pub role: String,
     pub iat: i64,
     pub exp: i64,
-    /// Unique per token; lets logs tell tokens apart.
+    /// Unique per token; lets logs tell tokens apart. A ULID: its time is the issue time
+    /// to the millisecond (what revocations compare with).
     pub jti: String,
+    /// The session (refresh-token family) the token was issued for: ending that session
+    /// ends the token (`DELETE /users/me/sessions/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Seconds of clock skew tolerated between services.
@@ -94,7 +99,9 @@ impl Verifier {
         if let Some(r) = &self.revocations {
             let user = claims.sub.parse::<UserId>().unwrap_or_default();
             let issued = crate::revocation::issued_ms(&claims.jti).unwrap_or(claims.iat * 1000);
-            if r.is_revoked(user, issued) {
+            if r.is_revoked(user, issued)
+                || claims.sid.as_deref().is_some_and(|s| r.is_session_ended(s))
+            {
                 metrics::counter!("jwt_verifications_total", "outcome" => "revoked").increment(1);
                 return Err(ApiError::unauthorized(
                     "this session was ended (signed out everywhere, disabled or role changed)",
@@ -152,6 +159,7 @@ impl Verifier {
         Ok(AuthUser {
             id,
             role: claims.role.clone(),
+            session: claims.sid.clone(),
         })
     }
 }
@@ -175,6 +183,8 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
 pub struct AuthUser {
     pub id: UserId,
     pub role: String,
+    /// The session (refresh-token family) the token belongs to, when it says.
+    pub session: Option<String>,
 }
 
 impl AuthUser {

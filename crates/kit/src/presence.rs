@@ -6,7 +6,7 @@
 //! one Lua script, so "first connection" and "last connection" are decided atomically even
 //! with many gateway nodes. A user is online while one lease is unexpired.
 
-use crate::redis::redis::{Script, pipe};
+use crate::redis::redis::{self, Script, pipe};
 use common_proto::UserId;
 use deadpool_redis::Pool;
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -99,6 +99,17 @@ impl Presence {
 
     fn expiry(&self) -> i64 {
         now_ms() + self.lease.as_millis() as i64
+    }
+
+    /// How many users hold a live lease now (the index's scores are lease expiries).
+    pub async fn online_count(&self) -> anyhow::Result<i64> {
+        let mut c = self.pool.get().await?;
+        Ok(redis::cmd("ZCOUNT")
+            .arg(self.index_key())
+            .arg(now_ms())
+            .arg("+inf")
+            .query_async(&mut c)
+            .await?)
     }
 
     /// Registers a connection; `true` if it is the user's first (they came online).

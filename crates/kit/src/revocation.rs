@@ -30,11 +30,16 @@ use tokio::sync::broadcast;
 
 /// The Redis key of the set, below the deployment's prefix.
 pub const KEY: &str = "revoked_users";
+/// The same for single sessions (member: the session id, the token's `sid`).
+pub const SESSIONS_KEY: &str = "revoked_sessions";
 
 /// This process's copy of the revocations. Cheap to clone (clones share it).
 #[derive(Clone)]
 pub struct Revocations {
     before: Arc<RwLock<HashMap<UserId, i64>>>,
+    /// Ended sessions: every token carrying that `sid` is void (no newer token is ever
+    /// issued for an ended session: its refresh family is revoked).
+    sessions: Arc<RwLock<std::collections::HashSet<String>>>,
     changed: broadcast::Sender<(UserId, i64)>,
 }
 
@@ -48,6 +53,7 @@ impl Revocations {
     pub fn new() -> Self {
         Self {
             before: Arc::default(),
+            sessions: Arc::default(),
             changed: broadcast::channel(1024).0,
         }
     }
@@ -59,6 +65,18 @@ impl Revocations {
             .ok()
             .and_then(|m| m.get(&user).copied())
             .is_some_and(|before| issued_ms <= before)
+    }
+
+    /// Whether the session `sid` was ended.
+    pub fn is_session_ended(&self, sid: &str) -> bool {
+        self.sessions.read().is_ok_and(|s| s.contains(sid))
+    }
+
+    /// Records a session ended (until the next poll replaces the copy).
+    pub fn end_session(&self, sid: String) {
+        if let Ok(mut s) = self.sessions.write() {
+            s.insert(sid);
+        }
     }
 
     /// Records a revocation seen (a later one for the same user replaces an earlier
@@ -125,17 +143,32 @@ impl Revocations {
 
     /// One read of the set; how many entries it held.
     pub async fn poll_once(&self, redis: &Pool, key: &str) -> anyhow::Result<usize> {
+        let sessions_key = format!("{}{SESSIONS_KEY}", key.trim_end_matches(KEY));
         let mut conn = redis.get().await?;
-        let entries: Vec<(UserId, i64)> = redis::cmd("ZRANGE")
+        let (entries, ended): (Vec<(UserId, i64)>, Vec<String>) = redis::pipe()
+            .cmd("ZRANGE")
             .arg(key)
             .arg(0)
             .arg(-1)
             .arg("WITHSCORES")
+            .cmd("ZRANGE")
+            .arg(&sessions_key)
+            .arg(0)
+            .arg(-1)
             .query_async(&mut conn)
             .await?;
-        let n = entries.len();
-        for (user, before) in entries {
+        let n = entries.len() + ended.len();
+        for &(user, before) in &entries {
             self.apply(user, before);
+        }
+        // Then the copy becomes exactly what Redis holds (it trims entries older than a
+        // token's lifetime), so a long-running process does not keep every revocation
+        // it ever saw.
+        if let Ok(mut map) = self.before.write() {
+            *map = entries.into_iter().collect();
+        }
+        if let Ok(mut s) = self.sessions.write() {
+            *s = ended.into_iter().collect();
         }
         Ok(n)
     }
@@ -192,6 +225,34 @@ pub async fn revoke(
         .query_async::<()>(&mut conn)
         .await?;
     Ok(now)
+}
+
+/// Ends one session (`sid`) on every replica, for `lifetime_secs` (after that no token
+/// of it is valid anyway).
+pub async fn revoke_session(
+    redis: &Pool,
+    prefix: &str,
+    sid: &str,
+    lifetime_secs: i64,
+) -> anyhow::Result<()> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let key = format!("{prefix}{SESSIONS_KEY}");
+    let mut conn = redis.get().await?;
+    redis::pipe()
+        .atomic()
+        .cmd("ZADD")
+        .arg(&key)
+        .arg(now)
+        .arg(sid)
+        .ignore()
+        .cmd("ZREMRANGEBYSCORE")
+        .arg(&key)
+        .arg("-inf")
+        .arg(now - lifetime_secs * 1000)
+        .ignore()
+        .query_async::<()>(&mut conn)
+        .await?;
+    Ok(())
 }
 
 /// The issue time of a token, in milliseconds, from its ULID `jti`.

@@ -22,6 +22,7 @@ fn token(sub: i64, exp_in: i64) -> String {
         iat: now,
         exp: now + exp_in,
         jti: testkit::unique(),
+        sid: None,
     };
     let key = EncodingKey::from_ed_pem(&std::fs::read(&testkit::keys().private).expect("key"))
         .expect("pem");

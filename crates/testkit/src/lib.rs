@@ -219,6 +219,7 @@ pub fn token_for(user_id: i64, role: &str) -> String {
         iat: now,
         exp: now + 3600,
         jti: unique(),
+        sid: None,
     };
     let key = EncodingKey::from_ed_pem(&std::fs::read(&keys().private).expect("key")).expect("pem");
     encode(&Header::new(Algorithm::EdDSA), &claims, &key).expect("sign")

@@ -7,6 +7,7 @@ use common_proto::{
     error::ErrorCode,
     rest::{TokenPair, User},
 };
+use db::tokens::Device;
 use db::tokens::Rotation;
 use kit::{ApiError, ApiResult};
 use views::ToPublic;
@@ -40,7 +41,12 @@ pub async fn register(
 
 /// Tokens for a username and password. A wrong password and an unknown user get the same
 /// answer in the same time (the dummy hash is verified for an unknown user).
-pub async fn login(state: &State, username: &str, password: String) -> ApiResult<TokenPair> {
+pub async fn login(
+    state: &State,
+    username: &str,
+    password: String,
+    device: &Device,
+) -> ApiResult<TokenPair> {
     let invalid = || {
         ApiError::new(
             ErrorCode::InvalidCredentials,
@@ -62,7 +68,7 @@ pub async fn login(state: &State, username: &str, password: String) -> ApiResult
     if user.disabled_at.is_some() {
         return Err(disabled());
     }
-    issue_pair(state, user.id, &user.role).await
+    issue_pair(state, user.id, &user.role, device).await
 }
 
 fn disabled() -> ApiError {
@@ -72,19 +78,25 @@ fn disabled() -> ApiError {
     )
 }
 
-async fn issue_pair(state: &State, user_id: i64, role: &str) -> ApiResult<TokenPair> {
+async fn issue_pair(
+    state: &State,
+    user_id: i64,
+    role: &str,
+    device: &Device,
+) -> ApiResult<TokenPair> {
     let refresh = crate::tokens::new_refresh_token();
     let expires = (Utc::now() + Duration::days(state.refresh_ttl_days)).naive_utc();
     let mut conn = db::pool::conn(&state.pool).await?;
-    db::tokens::start_family(
+    let session = db::tokens::start_family(
         &mut conn,
         user_id,
         &crate::tokens::hash_refresh_token(&refresh),
         expires,
+        device,
     )
     .await?;
     Ok(TokenPair {
-        access_token: state.signer.access_token(user_id, role)?,
+        access_token: state.signer.access_token(user_id, role, &session)?,
         refresh_token: refresh,
         token_type: "bearer".into(),
         expires_in: state.signer.ttl_secs,
@@ -93,7 +105,7 @@ async fn issue_pair(state: &State, user_id: i64, role: &str) -> ApiResult<TokenP
 
 /// Rotates a refresh token: the presented one is spent and a new pair returned;
 /// presenting a spent one revokes its whole family.
-pub async fn refresh(state: &State, presented: &str) -> ApiResult<TokenPair> {
+pub async fn refresh(state: &State, presented: &str, device: &Device) -> ApiResult<TokenPair> {
     let invalid = |msg: &str| ApiError::new(ErrorCode::InvalidRefreshToken, msg);
     let new_token = tokens::new_refresh_token();
     let expires = (Utc::now() + Duration::days(state.refresh_ttl_days)).naive_utc();
@@ -103,10 +115,11 @@ pub async fn refresh(state: &State, presented: &str) -> ApiResult<TokenPair> {
         &tokens::hash_refresh_token(presented),
         &tokens::hash_refresh_token(&new_token),
         expires,
+        device,
     )
     .await?;
-    let user_id = match rotation {
-        Rotation::Rotated { user_id } => user_id,
+    let (user_id, session) = match rotation {
+        Rotation::Rotated { user_id, family_id } => (user_id, family_id),
         Rotation::Invalid => return Err(invalid("invalid refresh token")),
         Rotation::Reused => {
             tracing::warn!("spent refresh token presented; family revoked");
@@ -122,7 +135,7 @@ pub async fn refresh(state: &State, presented: &str) -> ApiResult<TokenPair> {
         return Err(disabled());
     }
     Ok(TokenPair {
-        access_token: state.signer.access_token(user.id, &user.role)?,
+        access_token: state.signer.access_token(user.id, &user.role, &session)?,
         refresh_token: new_token,
         token_type: "bearer".into(),
         expires_in: state.signer.ttl_secs,

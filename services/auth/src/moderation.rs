@@ -436,3 +436,89 @@ pub async fn verify_chain(pool: &db::Pool) -> anyhow::Result<u64> {
         ),
     }
 }
+
+/// "Chrome on Linux" from a user agent (woothee's classification), or a plain word.
+fn device_name(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|u| !u.is_empty()) else {
+        return "Unknown device".into();
+    };
+    match woothee::parser::Parser::new().parse(ua) {
+        Some(r) if r.name != "UNKNOWN" && r.os != "UNKNOWN" => format!("{} on {}", r.name, r.os),
+        Some(r) if r.name != "UNKNOWN" => r.name.to_owned(),
+        _ => ua.chars().take(40).collect(),
+    }
+}
+
+/// Sessions listed at most (a user with more signs out of old ones).
+pub const MAX_SESSIONS: i64 = 100;
+
+/// `GET /users/me/sessions`: the caller's live sessions, most recently used first.
+pub async fn sessions(state: &State, me: &AuthUser) -> ApiResult<Vec<common_proto::rest::Session>> {
+    let since = (Utc::now() - chrono::Duration::days(state.refresh_ttl_days)).naive_utc();
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let rows = db::tokens::sessions_of(&mut conn, me.id, since, MAX_SESSIONS).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| common_proto::rest::Session {
+            device: device_name(r.user_agent.as_deref()),
+            current: me.session.as_deref() == Some(r.id.as_str()),
+            id: r.id,
+            user_agent: r.user_agent,
+            ip: r.ip,
+            created_at: utc(r.created_at),
+            last_used_at: r.last_used_at.map(utc),
+        })
+        .collect())
+}
+
+/// `DELETE /users/me/sessions/{id}`: ends one of the caller's sessions — its refresh
+/// token stops working and its access tokens within a revocation poll. 404 for a session
+/// that is not theirs (or already ended).
+pub async fn end_session(state: &State, me: &AuthUser, id: &str) -> ApiResult<()> {
+    if id.len() != 26 {
+        return Err(ApiError::not_found("session"));
+    }
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let user = me.id;
+    conn.transaction::<_, Failed, _>(async |c| {
+        if !db::tokens::revoke_session(c, user, id).await? {
+            return Err(Failed::Refused(ApiError::not_found("session")));
+        }
+        db::audit::append(
+            c,
+            Entry {
+                actor: Some(user),
+                action: "session.ended",
+                target_type: "session",
+                target_id: id.to_owned(),
+                detail: json!({"user_id": user}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    drop(conn);
+    let lifetime = state.signer.ttl_secs + kit::auth::LEEWAY_SECS as i64;
+    kit::revocation::revoke_session(&state.redis, &state.redis_prefix, id, lifetime)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "session not ended at once: Redis unavailable");
+            ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "the session is ended, but its live token could not be ended at once; repeat it",
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn devices_are_named_from_the_user_agent() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+        assert_eq!(super::device_name(Some(chrome)), "Chrome on Linux");
+        assert_eq!(super::device_name(None), "Unknown device");
+        assert_eq!(super::device_name(Some("curl/8.0")), "HTTP Library");
+        assert_eq!(super::device_name(Some("zz")), "zz");
+    }
+}

@@ -32,7 +32,8 @@ impl Signer {
         })
     }
 
-    pub fn access_token(&self, user_id: UserId, role: &str) -> Result<String, ApiError> {
+    /// An access token of `user_id` for session `sid` (its refresh-token family).
+    pub fn access_token(&self, user_id: UserId, role: &str, sid: &str) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -42,6 +43,7 @@ impl Signer {
             iat: now,
             exp: now + self.ttl_secs,
             jti: ulid::Ulid::generate().to_string(),
+            sid: Some(sid.to_owned()),
         };
         encode(&Header::new(Algorithm::EdDSA), &claims, &self.key).map_err(ApiError::internal)
     }

@@ -429,3 +429,90 @@ async fn audit_verify_accepts_the_chain_and_names_an_edited_row() {
     assert!(err.contains("broken at row 3"), "{err}");
     app.db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_list_each_device_and_ending_one_leaves_the_others() {
+    let app = spawn().await;
+    let (_, laptop, _) = app.user("owner").await;
+    // A second login from a phone.
+    let res = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .header("user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+        .header("x-forwarded-for", "203.0.113.7")
+        .json(&json!({"username": "owner", "password": "correct horse"}))
+        .send()
+        .await
+        .expect("login");
+    let phone: Value = res.json().await.expect("json");
+    let phone_token = phone["access_token"].as_str().expect("access").to_owned();
+    let phone_refresh = phone["refresh_token"].as_str().expect("refresh").to_owned();
+
+    let (status, list) = app
+        .call(
+            Method::GET,
+            "/api/v1/users/me/sessions",
+            Some(&laptop),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let items = list["items"].as_array().expect("items").clone();
+    assert_eq!(items.len(), 2, "{list}");
+    let current: Vec<&Value> = items.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(
+        current.len(),
+        1,
+        "exactly the asking session is current: {list}"
+    );
+    let phone_session = items
+        .iter()
+        .find(|s| s["ip"] == "203.0.113.7")
+        .expect("the phone's session")
+        .clone();
+    assert_eq!(phone_session["current"], false);
+    assert!(
+        phone_session["device"]
+            .as_str()
+            .unwrap_or("")
+            .contains("iOS")
+            || phone_session["device"]
+                .as_str()
+                .unwrap_or("")
+                .contains("iPhone"),
+        "{phone_session}"
+    );
+
+    // Someone else cannot end it (404, as if it did not exist).
+    let (_, stranger, _) = app.user("stranger").await;
+    let path = format!(
+        "/api/v1/users/me/sessions/{}",
+        phone_session["id"].as_str().expect("id")
+    );
+    let (status, _) = app.call(Method::DELETE, &path, Some(&stranger), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The owner ends it from the laptop: the phone's tokens stop, the laptop's do not.
+    let (status, _) = app.call(Method::DELETE, &path, Some(&laptop), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    app.refused_within(&phone_token, 5).await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": phone_refresh})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, list) = app
+        .call(
+            Method::GET,
+            "/api/v1/users/me/sessions",
+            Some(&laptop),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "the laptop's session lives on");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+    app.db.drop_db().await;
+}

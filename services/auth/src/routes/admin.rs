@@ -176,3 +176,25 @@ pub async fn logout_all(state: web::Data<State>, me: AuthUser) -> ApiResult<Http
     moderation::logout_everywhere(&state, &me).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// The caller's signed-in devices (logins), most recently used first.
+#[utoipa::path(get, path = "/api/v1/users/me/sessions", tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = [common_proto::rest::Session]), (status = 401, body = ErrorBody)))]
+pub async fn list_sessions(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
+    let items = moderation::sessions(&state, &me).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// Ends one of the caller's sessions (a lost phone): its refresh token stops at once, its
+/// access token within seconds on every replica.
+#[utoipa::path(delete, path = "/api/v1/users/me/sessions/{id}", tag = "users", security(("bearer" = [])),
+    params(("id" = String, Path, description = "session id")),
+    responses((status = 204, description = "ended"), (status = 404, body = ErrorBody)))]
+pub async fn end_session(
+    state: web::Data<State>,
+    me: AuthUser,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    moderation::end_session(&state, &me, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

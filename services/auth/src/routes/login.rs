@@ -11,16 +11,18 @@ use kit::{ApiError, ApiResult};
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenPair), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
+    req: actix_web::HttpRequest,
     state: web::Data<State>,
     body: web::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let req = body.into_inner();
-    if req.password.len() > crate::validate::PASSWORD_MAX_BYTES || req.username.len() > 64 {
+    let device = super::device(&req);
+    let creds = body.into_inner();
+    if creds.password.len() > crate::validate::PASSWORD_MAX_BYTES || creds.username.len() > 64 {
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "invalid username or password",
         ));
     }
-    let pair = accounts::login(&state, &req.username, req.password).await?;
+    let pair = accounts::login(&state, &creds.username, creds.password, &device).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

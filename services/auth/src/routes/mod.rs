@@ -11,8 +11,9 @@ mod users;
 use actix_web::web;
 
 pub use admin::{
-    __path_audit, __path_disable_user, __path_enable_user, __path_list_users, __path_logout_all,
-    __path_logout_user, __path_set_role,
+    __path_audit, __path_disable_user, __path_enable_user, __path_end_session,
+    __path_list_sessions, __path_list_users, __path_logout_all, __path_logout_user,
+    __path_set_role,
 };
 pub use login::__path_login;
 pub use logout::__path_logout;
@@ -45,8 +46,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::put().to(admin::set_role),
         )
         .route("/api/v1/admin/audit", web::get().to(admin::audit))
+        .route(
+            "/api/v1/users/me/sessions",
+            web::get().to(admin::list_sessions),
+        )
+        .route(
+            "/api/v1/users/me/sessions/{id}",
+            web::delete().to(admin::end_session),
+        )
         .route("/api/v1/users/me", web::get().to(me::get_me))
         .route("/api/v1/users/me", web::patch().to(me::update_me))
         .route("/api/v1/users/search", web::get().to(users::search_users))
         .route("/api/v1/users/{id}", web::get().to(users::get_user));
+}
+
+/// The device a login or refresh comes from: its `User-Agent`, and the client address the
+/// gateway puts in `X-Forwarded-For` (the backends are reachable only through it), else
+/// the peer's.
+pub(crate) fn device(req: &actix_web::HttpRequest) -> db::tokens::Device {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let ip = header("x-forwarded-for")
+        .and_then(|v| v.split(',').next().map(|s| s.trim().to_owned()))
+        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()));
+    db::tokens::Device {
+        user_agent: header("user-agent"),
+        ip,
+    }
 }

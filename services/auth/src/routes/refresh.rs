@@ -11,6 +11,7 @@ use kit::{ApiError, ApiResult};
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 401, body = ErrorBody)))]
 pub async fn refresh(
+    req: actix_web::HttpRequest,
     state: web::Data<State>,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -19,6 +20,6 @@ pub async fn refresh(
     if presented.is_empty() || presented.len() > 128 {
         return Err(invalid("invalid refresh token"));
     }
-    let pair = accounts::refresh(&state, &presented).await?;
+    let pair = accounts::refresh(&state, &presented, &super::device(&req)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
