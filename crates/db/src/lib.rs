@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod pool;
 pub mod schema;
 pub mod search;
+pub mod stats;
 pub mod tokens;
 pub mod users;
 

@@ -61,7 +61,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     let state = web::Data::new(State {
         sequencer: domain::sequencer::Sequencer::start(pool.clone(), settings.send_batch_max),
         pool,
-        publisher: bus::Publisher::new(bus, settings.common.platform_code.clone()),
+        publisher: bus::Publisher::new(bus.clone(), settings.common.platform_code.clone()),
         group_max_members: settings.group_max_members,
         lifecycle: domain::lifecycle::Rules {
             edit_window_secs: settings.message_edit_window_secs.max(0),
@@ -69,6 +69,13 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             max_reactions: settings.max_reactions_per_message.max(1),
         },
         search_max_ms: settings.search_max_ms,
+        presence: kit::presence::Presence::new(
+            redis.clone(),
+            &settings.redis.prefix,
+            std::time::Duration::from_secs(20),
+        ),
+        bus: bus.clone(),
+        stats: tokio::sync::Mutex::new(None),
     });
     let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)
         .max_json_bytes(settings.max_json_bytes);

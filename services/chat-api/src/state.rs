@@ -18,6 +18,11 @@ pub(crate) struct State {
     pub lifecycle: crate::domain::lifecycle::Rules,
     /// `INSTANT_SEARCH_MAX_MS`: how long one search statement may run (0: no limit).
     pub search_max_ms: u64,
+    /// For the admin statistics: queue depths, and who is online.
+    pub bus: bus::Bus,
+    pub presence: kit::presence::Presence,
+    /// The last statistics and when they were computed (at most one computation per 30 s).
+    pub stats: tokio::sync::Mutex<Option<(std::time::Instant, common_proto::rest::AdminStats)>>,
 }
 
 impl State {

@@ -282,3 +282,44 @@ async fn events_are_validated_stored_filtered_and_critical_ones_reach_admins_onc
     bus.close().await;
     s.cleanup().await;
 }
+
+/// `GET /admin/stats` counts what exists (users, conversations, today's messages, the
+/// queues) for admins only, and serves one computation for 30 s.
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_statistics_count_what_exists_for_admins_only() {
+    let mut s = spawn(3).await;
+    s.users
+        .push(testkit::user_with_token(&s.db.url, "boss", "admin").await);
+    let admin = 3;
+    let g = s.group(0, &[1, 2]).await;
+    for n in 0..4 {
+        let (status, body) = s.send(n % 3, g, &format!("st{n}"), "counted").await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    s.history_when(0, g, 4).await;
+    assert_eq!(
+        s.as_user(Method::GET, "/api/v1/admin/stats", Some(0), None)
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    let (status, stats) = s.get("/api/v1/admin/stats", admin).await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    assert_eq!(stats["users"]["total"], 4, "{stats}");
+    assert_eq!(stats["conversations"]["group"], 1, "{stats}");
+    let days = stats["messages_per_day"].as_array().expect("days");
+    assert_eq!(days.len(), 30);
+    assert!(days[29]["messages"].as_i64().unwrap_or(0) >= 4, "{stats}");
+    let queues = stats["queues"].as_array().expect("queues");
+    assert!(
+        queues.iter().any(|q| q["name"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("persistence_queue")),
+        "{stats}"
+    );
+    // Served from the last computation: a new message does not show for 30 s.
+    s.send(0, g, "st-late", "later").await;
+    s.history_when(0, g, 5).await;
+    let (_, again) = s.get("/api/v1/admin/stats", admin).await;
+    assert_eq!(again["computed_at"], stats["computed_at"]);
+}

@@ -27,9 +27,14 @@ impl Upstream {
     ];
 }
 
-/// The owner of `/api/v1/<path>`, by its first segment.
+/// The owner of `/api/v1/<path>`, by its first segment (`admin/stats` by its second:
+/// accounts and the audit log are auth's, the statistics chat-api's).
 pub fn upstream_for(path: &str) -> Option<Upstream> {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let mut segments = path.trim_start_matches('/').split('/');
+    let first = segments.next().unwrap_or("");
+    if first == "admin" && segments.next() == Some("stats") {
+        return Some(Upstream::ChatApi);
+    }
     Some(match first {
         "auth" | "users" | "admin" => Upstream::Auth,
         "conversations" | "messages" | "groups" | "notifications" | "broadcasts" | "events" => {
@@ -62,6 +67,8 @@ mod tests {
     fn routing_table() {
         assert_eq!(upstream_for("/auth/login"), Some(Upstream::Auth));
         assert_eq!(upstream_for("/users/5"), Some(Upstream::Auth));
+        assert_eq!(upstream_for("/admin/users/5/disable"), Some(Upstream::Auth));
+        assert_eq!(upstream_for("/admin/stats"), Some(Upstream::ChatApi));
         assert_eq!(upstream_for("/messages"), Some(Upstream::ChatApi));
         assert_eq!(upstream_for("/groups/1/members"), Some(Upstream::ChatApi));
         assert_eq!(

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod reports;
 pub mod search;
 pub mod sequencer;
+pub mod stats;
 mod view;
 
 use common_proto::error::{Classified, ErrorCode};

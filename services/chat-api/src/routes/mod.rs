@@ -1,5 +1,6 @@
 //! Route table of `chat-api`: one handler a file.
 
+mod admin_stats;
 mod broadcasts;
 mod conversation_create;
 mod conversation_get;
@@ -15,6 +16,7 @@ mod notifications;
 
 use actix_web::{HttpRequest, web};
 
+pub use admin_stats::__path_get_stats;
 pub use broadcasts::{
     __path_create as __path_create_broadcast, __path_list as __path_list_broadcasts,
 };
@@ -162,6 +164,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/api/v1/groups/{id}/owner",
         web::put().to(groups::transfer_owner),
     )
+    .route("/api/v1/admin/stats", web::get().to(admin_stats::get_stats))
     .route("/api/v1/broadcasts", web::post().to(broadcasts::create))
     .route("/api/v1/broadcasts", web::get().to(broadcasts::list))
     .route("/api/v1/events", web::post().to(events::report))
