@@ -328,8 +328,9 @@ pub struct MessageRow {
     pub forwarded_from: Option<String>,
 }
 
-/// Inserts a batch in one transaction, skipping rows already there (redeliveries), and
-/// moves each conversation's `last_seq` / `last_message_at` forward. Returns rows inserted.
+/// Inserts a batch in one transaction, skipping rows already there (redeliveries), counts
+/// what it inserted per day (`message_days`, for the admin statistics), and moves each
+/// conversation's `last_seq` / `last_message_at` forward. Returns rows inserted.
 pub async fn insert_batch(
     conn: &mut AsyncMysqlConnection,
     rows: &[MessageRow],
@@ -346,11 +347,41 @@ pub async fn insert_batch(
             *entry = (r.seq, r.created_at);
         }
     }
+    // Almost always one day; a batch across midnight is split so each day counts its own.
+    let mut days: std::collections::BTreeMap<chrono::NaiveDate, Vec<MessageRow>> =
+        std::collections::BTreeMap::new();
+    if rows
+        .iter()
+        .all(|r| r.created_at.date() == rows[0].created_at.date())
+    {
+        days.insert(rows[0].created_at.date(), Vec::new());
+    } else {
+        for r in rows {
+            days.entry(r.created_at.date()).or_default().push(r.clone());
+        }
+    }
+    let shard = (rows[0].seq % 16) as i16;
     conn.transaction::<_, DbError, _>(async |c| {
-        let inserted = diesel::insert_or_ignore_into(messages::table)
-            .values(rows)
-            .execute(c)
-            .await?;
+        let mut inserted = 0;
+        for (day, split) in &days {
+            let group: &[MessageRow] = if split.is_empty() { rows } else { split };
+            let n = diesel::insert_or_ignore_into(messages::table)
+                .values(group)
+                .execute(c)
+                .await?;
+            if n > 0 {
+                diesel::sql_query(
+                    "INSERT INTO message_days (day, shard, messages) VALUES (?, ?, ?) \
+                     ON DUPLICATE KEY UPDATE messages = messages + VALUES(messages)",
+                )
+                .bind::<diesel::sql_types::Date, _>(day)
+                .bind::<diesel::sql_types::SmallInt, _>(shard)
+                .bind::<diesel::sql_types::BigInt, _>(n as i64)
+                .execute(c)
+                .await?;
+            }
+            inserted += n;
+        }
         for (conversation, (seq, at)) in &newest {
             diesel::update(conversations::table.find(conversation))
                 .filter(conversations::last_seq.lt(seq))

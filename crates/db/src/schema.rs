@@ -19,6 +19,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    message_days (day, shard) {
+        day -> Date,
+        shard -> TinyInt,
+        messages -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         at -> Datetime,

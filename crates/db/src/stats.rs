@@ -1,11 +1,11 @@
-//! The counts behind `GET /admin/stats`, each from an index: users by `disabled_at` and
-//! `last_seen_at`, messages per day as ranges of the primary key (message ids are ULIDs,
-//! so a day's messages are one contiguous id range), conversations by type. chat-api
-//! computes them at most once per 30 s, whatever the request rate.
+//! The counts behind `GET /admin/stats`: users by `disabled_at` and `last_seen_at` (index
+//! ranges), messages per day from `message_days` (counters the persistence-worker keeps in
+//! the transaction that inserts the messages: 30 days are at most 480 rows, whatever the
+//! history), conversations by type. chat-api computes them at most once per 30 s.
 
 use crate::{
     DbError,
-    schema::{conversations, messages, users},
+    schema::{conversations, users},
 };
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -21,12 +21,6 @@ pub struct Counts {
     pub conversations_group: i64,
     /// The last `days` days, oldest first, today last.
     pub messages_per_day: Vec<(NaiveDate, i64)>,
-}
-
-/// The lowest message id that can be created at `t` (ULIDs sort by time).
-fn ulid_floor(t: NaiveDateTime) -> String {
-    let ms = t.and_utc().timestamp_millis().max(0) as u64;
-    ulid::Ulid::from_parts(ms, 0).to_string()
 }
 
 pub async fn counts(
@@ -60,17 +54,31 @@ pub async fn counts(
             .map(|(_, n)| *n)
             .unwrap_or(0)
     };
-    let mut messages_per_day = Vec::with_capacity(days as usize);
-    for back in (0..days).rev() {
-        let start = midnight - Duration::days(back);
-        let n: i64 = messages::table
-            .filter(messages::id.ge(ulid_floor(start)))
-            .filter(messages::id.lt(ulid_floor(start + Duration::days(1))))
-            .count()
-            .get_result(c)
-            .await?;
-        messages_per_day.push((start.date(), n));
+    let first = today - Duration::days(days - 1);
+    #[derive(QueryableByName)]
+    struct Day {
+        #[diesel(sql_type = diesel::sql_types::Date)]
+        day: NaiveDate,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        messages: i64,
     }
+    let counted: Vec<Day> = diesel::sql_query(
+        "SELECT day, CAST(SUM(messages) AS SIGNED) AS messages FROM message_days \
+         WHERE day >= ? GROUP BY day",
+    )
+    .bind::<diesel::sql_types::Date, _>(first)
+    .load(c)
+    .await?;
+    let messages_per_day = (0..days)
+        .map(|i| {
+            let day = first + Duration::days(i);
+            let n = counted
+                .iter()
+                .find(|d| d.day == day)
+                .map_or(0, |d| d.messages);
+            (day, n)
+        })
+        .collect();
     Ok(Counts {
         users_total,
         users_disabled,
