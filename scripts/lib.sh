@@ -87,9 +87,15 @@ ensure_rabbitmq() {
 # Decides how to reach MySQL: root over TCP with an empty password (these machines), or an
 # `instant` user made here on a fresh Debian box where root only logs in by unix socket.
 # Exports INSTANT_DATABASE_URL (unless set) and INSTANT_TEST_MYSQL (server URL for tests).
+# A script that names its own database (INSTANT_DB_NAME: e2e, the fault test) gets it on
+# the same server even when a caller (test.sh) already exported a URL: otherwise those
+# runs would share the caller's database.
 ensure_db_access() {
   local db_name="${INSTANT_DB_NAME:-instant}"
   if [ -n "${INSTANT_DATABASE_URL:-}" ]; then
+    if [ -n "${INSTANT_DB_NAME:-}" ]; then
+      export INSTANT_DATABASE_URL="${INSTANT_DATABASE_URL%/*}/$INSTANT_DB_NAME"
+    fi
     export INSTANT_TEST_MYSQL="${INSTANT_TEST_MYSQL:-${INSTANT_DATABASE_URL%/*}}"
     return 0
   fi

@@ -206,25 +206,13 @@ pub async fn revoke(
     user: UserId,
     lifetime_secs: i64,
 ) -> anyhow::Result<i64> {
-    let now = chrono::Utc::now().timestamp_millis();
-    let key = format!("{prefix}{KEY}");
-    let mut conn = redis.get().await?;
-    redis::pipe()
-        .atomic()
-        .cmd("ZADD")
-        .arg(&key)
-        .arg("GT")
-        .arg(now)
-        .arg(user)
-        .ignore()
-        .cmd("ZREMRANGEBYSCORE")
-        .arg(&key)
-        .arg("-inf")
-        .arg(now - lifetime_secs * 1000)
-        .ignore()
-        .query_async::<()>(&mut conn)
-        .await?;
-    Ok(now)
+    record(
+        redis,
+        &format!("{prefix}{KEY}"),
+        &user.to_string(),
+        lifetime_secs,
+    )
+    .await
 }
 
 /// Ends one session (`sid`) on every replica, for `lifetime_secs` (after that no token
@@ -235,24 +223,37 @@ pub async fn revoke_session(
     sid: &str,
     lifetime_secs: i64,
 ) -> anyhow::Result<()> {
+    record(
+        redis,
+        &format!("{prefix}{SESSIONS_KEY}"),
+        sid,
+        lifetime_secs,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds `member` to the sorted set `key` at now (a later time replaces an earlier one,
+/// never the reverse) and trims entries older than `lifetime_secs`, atomically; now, ms.
+async fn record(redis: &Pool, key: &str, member: &str, lifetime_secs: i64) -> anyhow::Result<i64> {
     let now = chrono::Utc::now().timestamp_millis();
-    let key = format!("{prefix}{SESSIONS_KEY}");
     let mut conn = redis.get().await?;
     redis::pipe()
         .atomic()
         .cmd("ZADD")
-        .arg(&key)
+        .arg(key)
+        .arg("GT")
         .arg(now)
-        .arg(sid)
+        .arg(member)
         .ignore()
         .cmd("ZREMRANGEBYSCORE")
-        .arg(&key)
+        .arg(key)
         .arg("-inf")
         .arg(now - lifetime_secs * 1000)
         .ignore()
         .query_async::<()>(&mut conn)
         .await?;
-    Ok(())
+    Ok(now)
 }
 
 /// The issue time of a token, in milliseconds, from its ULID `jti`.

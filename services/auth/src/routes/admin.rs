@@ -1,7 +1,7 @@
 //! The admin's user management and audit log (`/api/v1/admin/users`, `/admin/audit`), and
 //! a user's own "sign out everywhere". Admins only, checked before anything in the body
-//! or query is looked at (the `Admin` extractor comes first; bodies are parsed after the
-//! check): a caller who may not use an endpoint learns nothing from it.
+//! or query is looked at (the `Admin` extractor comes before the path, query and body):
+//! a caller who may not use an endpoint learns nothing from it.
 
 use crate::{moderation, state::State};
 use actix_web::{HttpResponse, web};
@@ -16,20 +16,6 @@ use kit::{
     auth::{Admin, AuthUser},
 };
 use serde::Deserialize;
-
-fn admin(me: &AuthUser) -> ApiResult<()> {
-    if me.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("admins only"))
-    }
-}
-
-/// The body, parsed only after the caller is known to be an admin.
-fn body<T: serde::de::DeserializeOwned>(me: &AuthUser, raw: &web::Bytes) -> ApiResult<T> {
-    admin(me)?;
-    serde_json::from_slice(raw).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct UserListQuery {
@@ -71,12 +57,11 @@ pub async fn list_users(
               (status = 409, body = ErrorBody, description = "the last enabled admin"), (status = 422, body = ErrorBody)))]
 pub async fn disable_user(
     state: web::Data<State>,
-    me: AuthUser,
+    me: Admin,
     id: web::Path<UserId>,
-    raw: web::Bytes,
+    body: web::Json<DisableUser>,
 ) -> ApiResult<HttpResponse> {
-    let b: DisableUser = body(&me, &raw)?;
-    let user = moderation::disable(&state, &me, id.into_inner(), &b.reason).await?;
+    let user = moderation::disable(&state, &me.0, id.into_inner(), &body.reason).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -86,10 +71,10 @@ pub async fn disable_user(
     responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn enable_user(
     state: web::Data<State>,
-    me: AuthUser,
+    me: Admin,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let user = moderation::enable(&state, &me, id.into_inner()).await?;
+    let user = moderation::enable(&state, &me.0, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -100,10 +85,10 @@ pub async fn enable_user(
     responses((status = 200, body = AdminUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn logout_user(
     state: web::Data<State>,
-    me: AuthUser,
+    me: Admin,
     id: web::Path<UserId>,
 ) -> ApiResult<HttpResponse> {
-    let user = moderation::logout(&state, &me, id.into_inner()).await?;
+    let user = moderation::logout(&state, &me.0, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -115,12 +100,11 @@ pub async fn logout_user(
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_role(
     state: web::Data<State>,
-    me: AuthUser,
+    me: Admin,
     id: web::Path<UserId>,
-    raw: web::Bytes,
+    body: web::Json<SetUserRole>,
 ) -> ApiResult<HttpResponse> {
-    let b: SetUserRole = body(&me, &raw)?;
-    let user = moderation::set_role(&state, &me, id.into_inner(), &b.role).await?;
+    let user = moderation::set_role(&state, &me.0, id.into_inner(), &body.role).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 

@@ -7,25 +7,13 @@ use common_proto::{
     error::ErrorBody,
     rest::{CreatePlatform, Platform, UpdatePlatform},
 };
-use kit::{
-    ApiError, ApiResult,
-    auth::{Admin, AuthUser},
-};
+use kit::{ApiError, ApiResult, auth::Admin};
 use views::ToPublic;
-
-fn admin(me: &AuthUser) -> ApiResult<()> {
-    if me.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("only admins manage peer platforms"))
-    }
-}
 
 /// Every peer platform with its link status.
 #[utoipa::path(get, path = "/api/v1/cascade/platforms", tag = "cascade", security(("bearer" = [])),
     responses((status = 200, body = [Platform]), (status = 403, body = ErrorBody)))]
-pub async fn list(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
-    admin(&me)?;
+pub async fn list(state: web::Data<State>, _admin: Admin) -> ApiResult<HttpResponse> {
     let rows = registry::list(&state).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "items": rows.iter().map(|r| r.to_public()).collect::<Vec<_>>()
@@ -69,10 +57,9 @@ pub async fn create(
     responses((status = 200, body = Platform), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     state: web::Data<State>,
-    me: AuthUser,
+    _admin: Admin,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    admin(&me)?;
     let row = registry::get(&state, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(row.to_public()))
 }
@@ -103,10 +90,9 @@ pub async fn update(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     state: web::Data<State>,
-    me: AuthUser,
+    _admin: Admin,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    admin(&me)?;
     registry::delete(&state, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
