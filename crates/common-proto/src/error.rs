@@ -48,6 +48,8 @@ error_codes! {
     Forbidden = "forbidden" => 403,
     /// The account was disabled by an admin: no login, no refresh.
     AccountDisabled = "account_disabled" => 403,
+    /// The other user blocked the caller: no direct chat, no direct messages.
+    Blocked = "blocked" => 403,
     /// The thing does not exist, or the caller may not know it exists.
     NotFound = "not_found" => 404,
     /// The username is already taken.
@@ -134,7 +136,7 @@ mod tests {
 
     #[test]
     fn every_code_has_one_name_and_an_error_status() {
-        assert_eq!(ErrorCode::ALL.len(), 19);
+        assert_eq!(ErrorCode::ALL.len(), 20);
         let mut names = std::collections::HashSet::new();
         for &code in ErrorCode::ALL {
             let wire = serde_json::to_value(code).expect("serialise");

@@ -134,6 +134,8 @@ pub mod limits {
     pub const MAX_REACTION_USERS: usize = 20;
     /// Pinned messages in one conversation.
     pub const MAX_PINS_PER_CONVERSATION: i64 = 100;
+    /// Users one user may block (the list is returned whole).
+    pub const MAX_BLOCKS: i64 = 1000;
 }
 
 /// `POST /conversations`.
@@ -794,4 +796,14 @@ pub struct QueueCount {
     pub name: String,
     pub messages: u32,
     pub consumers: u32,
+}
+
+/// One user the caller blocked (`GET /users/me/blocks`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BlockedUser {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub blocked_at: DateTime<Utc>,
 }

@@ -35,6 +35,8 @@ pub struct MemberRow {
     pub joined_at: NaiveDateTime,
     pub left_seq: Option<i64>,
     pub muted_until: Option<NaiveDateTime>,
+    /// The other member of this direct conversation blocked this one ([`crate::blocks`]).
+    pub peer_blocked: bool,
 }
 
 /// `"min:max"`: one direct conversation per pair of users.
@@ -94,6 +96,7 @@ pub async fn open_direct(
                 .values(&rows[..])
                 .execute(c)
                 .await?;
+            crate::blocks::flag_direct(c, id, me, other).await?;
             Ok(id)
         })
         .await;

@@ -5,6 +5,7 @@
 //! Job in production), never by a service at start.
 
 pub mod audit;
+pub mod blocks;
 pub mod broadcasts;
 pub mod cascade;
 pub mod conversations;

@@ -42,6 +42,22 @@ pub async fn next_seq(
         .await? as i64)
 }
 
+/// Locks `conversation`'s counter row (creating it at 0 if missing) without taking a
+/// seq: a change that must not interleave with sends, but takes no place in the order.
+pub async fn lock_counter(
+    c: &mut AsyncMysqlConnection,
+    conversation: ConversationId,
+) -> Result<(), DbError> {
+    diesel::sql_query(
+        "INSERT INTO conversation_seqs (conversation_id, seq_reserved) VALUES (?, 0) \
+         ON DUPLICATE KEY UPDATE seq_reserved = seq_reserved",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(conversation)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
 /// The outcome of one [`Claim`] in [`take_seqs`].
 #[derive(Debug)]
 pub enum Taken {
@@ -62,6 +78,8 @@ pub enum Taken {
     NotMember,
     /// The sender is muted in this conversation.
     Muted,
+    /// The other member of this direct conversation blocked the sender.
+    Blocked,
 }
 
 pub async fn receipt(
@@ -139,24 +157,6 @@ pub async fn take_seqs(
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        // Receipts recorded before (retries of earlier sends): one query for the batch.
-        let mut seen: HashMap<(ConversationId, UserId, String), Receipt> = HashMap::new();
-        let earlier: Vec<(ConversationId, UserId, String, Receipt)> = receipts::table
-            .filter(receipts::conversation_id.eq_any(&conversations))
-            .filter(
-                receipts::client_msg_id.eq_any(claims.iter().map(|k| k.client_msg_id.as_str())),
-            )
-            .select((
-                receipts::conversation_id,
-                receipts::sender_id,
-                receipts::client_msg_id,
-                Receipt::as_select(),
-            ))
-            .load(c)
-            .await?;
-        for (conversation, sender, cmid, receipt) in earlier {
-            seen.insert((conversation, sender, cmid), receipt);
-        }
         // The counters, locked in ascending order (X locks from the start: an `INSERT
         // IGNORE` first would take S locks on the existing rows, and two transactions
         // upgrading S to X on one row deadlock). Rows missing (a conversation's first
@@ -192,6 +192,27 @@ pub async fn take_seqs(
             .await?;
             locked = lock(c).await?;
         }
+        // Receipts recorded before (retries of earlier sends): one query for the batch.
+        // Read only now, after the locks: the transaction's first plain read fixes its
+        // snapshot (REPEATABLE READ), and the membership read below must see every change
+        // committed by whoever held a lock this batch waited for.
+        let mut seen: HashMap<(ConversationId, UserId, String), Receipt> = HashMap::new();
+        let earlier: Vec<(ConversationId, UserId, String, Receipt)> = receipts::table
+            .filter(receipts::conversation_id.eq_any(&conversations))
+            .filter(
+                receipts::client_msg_id.eq_any(claims.iter().map(|k| k.client_msg_id.as_str())),
+            )
+            .select((
+                receipts::conversation_id,
+                receipts::sender_id,
+                receipts::client_msg_id,
+                Receipt::as_select(),
+            ))
+            .load(c)
+            .await?;
+        for (conversation, sender, cmid, receipt) in earlier {
+            seen.insert((conversation, sender, cmid), receipt);
+        }
         let mut next: BTreeMap<ConversationId, (i64, i64)> = locked
             .into_iter()
             .map(|(id, reserved, version)| (id, (reserved, version)))
@@ -199,7 +220,7 @@ pub async fn take_seqs(
         // Who may send, read under the locks: active members and their mutes.
         let senders: std::collections::BTreeSet<UserId> =
             claims.iter().map(|k| k.sender).collect();
-        let active: HashMap<(ConversationId, UserId), Option<NaiveDateTime>> = members::table
+        let active: HashMap<(ConversationId, UserId), (Option<NaiveDateTime>, bool)> = members::table
             .filter(members::conversation_id.eq_any(&conversations))
             .filter(members::user_id.eq_any(&senders))
             .filter(members::left_at.is_null())
@@ -207,11 +228,12 @@ pub async fn take_seqs(
                 members::conversation_id,
                 members::user_id,
                 members::muted_until,
+                members::peer_blocked,
             ))
-            .load::<(ConversationId, UserId, Option<NaiveDateTime>)>(c)
+            .load::<(ConversationId, UserId, Option<NaiveDateTime>, bool)>(c)
             .await?
             .into_iter()
-            .map(|(conversation, user, muted)| ((conversation, user), muted))
+            .map(|(conversation, user, muted, blocked)| ((conversation, user), (muted, blocked)))
             .collect();
         let mut answers = Vec::with_capacity(claims.len());
         let mut new_receipts = Vec::new();
@@ -219,7 +241,7 @@ pub async fn take_seqs(
         // (conversation, sender) → the sender's newest seq in this batch.
         let mut cursors: BTreeMap<(ConversationId, UserId), i64> = BTreeMap::new();
         for k in claims {
-            let (Some((counter, members_version)), Some(muted)) = (
+            let (Some((counter, members_version)), Some((muted, blocked))) = (
                 next.get_mut(&k.conversation),
                 active.get(&(k.conversation, k.sender)),
             ) else {
@@ -228,6 +250,10 @@ pub async fn take_seqs(
             };
             if muted.is_some_and(|until| until > created_at) {
                 answers.push(Taken::Muted);
+                continue;
+            }
+            if *blocked {
+                answers.push(Taken::Blocked);
                 continue;
             }
             let members_version = *members_version;

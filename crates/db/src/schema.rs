@@ -92,6 +92,16 @@ diesel::table! {
         left_at -> Nullable<Datetime>,
         left_seq -> Nullable<BigInt>,
         muted_until -> Nullable<Datetime>,
+        /// The other member of this direct conversation blocked this one.
+        peer_blocked -> Bool,
+    }
+}
+
+diesel::table! {
+    user_blocks (blocker_id, blocked_id) {
+        blocker_id -> BigInt,
+        blocked_id -> BigInt,
+        created_at -> Datetime,
     }
 }
 
@@ -252,6 +262,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     conversations,
     conversation_members,
+    user_blocks,
     messages,
     files,
     notifications,

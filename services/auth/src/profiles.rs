@@ -21,11 +21,21 @@ pub async fn update(state: &State, id: i64, changes: ProfileChanges) -> ApiResul
         .to_public())
 }
 
-/// Any user by id, with the live online flag.
-pub async fn get(state: &State, id: i64) -> ApiResult<User> {
-    view(state, id)
+/// Any user by id, with the live online flag — left out between two users of whom one
+/// blocked the other (neither sees the other's presence).
+pub async fn get(state: &State, caller: i64, id: i64) -> ApiResult<User> {
+    let mut user = view(state, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("user"))
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if caller != id {
+        let mut conn = db::pool::conn(&state.pool).await?;
+        if db::blocks::blocks(&mut conn, caller, id).await?
+            || db::blocks::blocks(&mut conn, id, caller).await?
+        {
+            user.online = None;
+        }
+    }
+    Ok(user)
 }
 
 /// The public view of user `id` with the online flag (the connection is given back

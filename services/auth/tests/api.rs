@@ -531,6 +531,29 @@ async fn online_status_and_last_seen_are_readable() {
     );
     let (_, during) = app.get(&path, &token).await;
     assert_eq!(during["online"], true);
+    // Between two users of whom one blocked the other, presence is not shown.
+    let pavel = app.register("pavel").await;
+    let pavel_token = app.login("pavel").await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_eq!(app.get(&path, &pavel_token).await.1["online"], true);
+    testkit::exec_sql(
+        &app.db.url,
+        &format!(
+            "INSERT INTO user_blocks VALUES ({id}, {}, NOW(6))",
+            pavel["id"]
+        ),
+    )
+    .await;
+    let (status, hidden) = app.get(&path, &pavel_token).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert_eq!(hidden["online"], Value::Null, "{hidden}");
+    assert_eq!(
+        app.get(&path, &token).await.1["online"],
+        true,
+        "to themselves"
+    );
     assert!(
         presence
             .disconnect(id, "gw-test", "c1")

@@ -4,7 +4,7 @@ use crate::routes::*;
 use common_proto::{
     error::{ErrorBody, ErrorCode, ErrorDetail},
     rest::{
-        Accepted, AddMembers, AdminStats, Broadcast, Conversation, ConversationCounts,
+        Accepted, AddMembers, AdminStats, BlockedUser, Broadcast, Conversation, ConversationCounts,
         CreateBroadcast, CreateConversation, DayCount, EditMessage, Event, MarkRead, Member,
         Message, MessageReads, MuteMember, Notification, NotificationPage, Page, QueueCount,
         Reaction, ReportEvent, SearchHit, SearchPage, SendMessage, SetRole, TransferOwnership,
@@ -17,14 +17,14 @@ use utoipa::OpenApi;
 #[openapi(
     paths(create_conversation, list_conversations, get_conversation, send_message, history, mark_read,
         get_message, edit_message, recall_message, hide_message, add_reaction, remove_reaction, pin, unpin, list_pins,
-        message_reads, search_messages, get_stats,
+        message_reads, search_messages, get_stats, block_user, unblock_user, list_blocks,
         add_members, remove_member, update_group, set_role, mute_member, transfer_owner,
         list_notifications, unread_count, read_one, read_all,
         create_broadcast, list_broadcasts, report_event, list_events),
     components(schemas(Conversation, CreateConversation, Member, Message, Reaction, EditMessage, MessageReads, SearchHit, SearchPage, SendMessage, MarkRead, ConversationPage,
         AddMembers, UpdateGroup, SetRole, MuteMember, TransferOwnership, Notification, NotificationPage, UnreadCount,
         CreateBroadcast, Broadcast, Accepted, ReportEvent, Event, Page<Broadcast>, Page<Event>, ErrorBody, ErrorDetail, ErrorCode,
-        AdminStats, UserCounts, ConversationCounts, DayCount, QueueCount)),
+        AdminStats, UserCounts, ConversationCounts, DayCount, QueueCount, BlockedUser)),
     tags((name = "conversations", description = "Direct and group conversations"), (name = "messages", description = "Send, history, read state"),
         (name = "groups", description = "Group administration: members, roles, mutes, ownership"),
         (name = "notifications", description = "The caller's notification inbox"),

@@ -859,3 +859,65 @@ async fn an_offline_device_catches_up_on_edits_reactions_and_recalls_by_rev() {
     s.db.drop_db().await;
     testkit::drop_amqp(&s.amqp).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blocked_users_do_not_see_each_others_typing_or_presence() {
+    let s = spawn(3).await;
+    let (status, conv) = s
+        .rest(
+            reqwest::Method::POST,
+            "/api/v1/conversations",
+            0,
+            json!({"type": "group", "name": "b", "member_ids": [s.users[1].0, s.users[2].0]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let conv = conv["id"].as_i64().expect("id");
+    let path = format!("/api/v1/users/me/blocks/{}", s.users[0].0);
+    let block = async |on: bool| {
+        let method = if on {
+            reqwest::Method::PUT
+        } else {
+            reqwest::Method::DELETE
+        };
+        s.rest(method, &path, 1, Value::Null).await
+    };
+    assert_eq!(
+        block(true).await.0,
+        StatusCode::NO_CONTENT,
+        "through the gateway"
+    );
+
+    let mut bob = s.socket(1).await;
+    let mut carol = s.socket(2).await;
+    assert_eq!(expect(&mut bob, "presence").await["user_id"], s.users[2].0);
+    // carol hears alice come online, bob (who blocked her) does not — and alice does not
+    // hear bob.
+    let mut alice = s.socket(0).await;
+    assert_eq!(
+        expect(&mut carol, "presence").await["user_id"],
+        s.users[0].0
+    );
+    expect_none(&mut bob, "presence", 300).await;
+    expect_none(&mut alice, "presence", 100).await;
+
+    let typing = json!({"type": "typing", "conversation_id": conv});
+    send(&mut alice, typing.clone()).await;
+    assert_eq!(expect(&mut carol, "typing").await["user_id"], s.users[0].0);
+    expect_none(&mut bob, "typing", 300).await;
+    send(&mut bob, typing.clone()).await;
+    assert_eq!(expect(&mut carol, "typing").await["user_id"], s.users[1].0);
+    expect_none(&mut alice, "typing", 300).await;
+    // Messages in the group still reach everyone.
+    send(&mut alice, json!({"type": "message.send", "message": {"conversation_id": conv, "client_msg_id": "b1", "type": "text", "content": "all"}})).await;
+    let ack = expect(&mut alice, "ack").await;
+    expect_message(&mut bob, &ack["id"]).await;
+
+    // Unblocked: typing flows again (after the per-conversation 2 s typing throttle).
+    assert_eq!(block(false).await.0, StatusCode::NO_CONTENT);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    send(&mut alice, typing).await;
+    assert_eq!(expect(&mut bob, "typing").await["user_id"], s.users[0].0);
+    s.db.drop_db().await;
+    testkit::drop_amqp(&s.amqp).await;
+}

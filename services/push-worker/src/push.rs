@@ -64,6 +64,16 @@ impl Push {
         Ok(ids)
     }
 
+    /// Everyone on either side of a block with `user`, sorted: not shown `user`'s typing
+    /// or presence, nor shown to them. Read per event (two primary-key lookups), so a block
+    /// takes effect with the next event.
+    async fn hidden_from(&self, user: UserId) -> Result<Vec<UserId>, HandlerError> {
+        let mut conn = db::pool::conn(&self.pool).await.map_err(retry)?;
+        db::blocks::hidden_from(&mut conn, user)
+            .await
+            .map_err(retry)
+    }
+
     fn forget_members(&self, conversation: ConversationId) {
         if let Ok(mut cache) = self.members.lock() {
             cache.remove(&conversation);
@@ -186,10 +196,12 @@ impl Handler for Push {
                 if !members.contains(&typing.user_id) {
                     return Ok(()); // not a member: nobody hears it
                 }
+                // Neither side of a block sees the other typing.
+                let hidden = self.hidden_from(typing.user_id).await?;
                 let others: Vec<UserId> = members
                     .iter()
                     .copied()
-                    .filter(|u| *u != typing.user_id)
+                    .filter(|u| *u != typing.user_id && hidden.binary_search(u).is_err())
                     .collect();
                 let frame = ServerFrame::Typing {
                     conversation_id: typing.conversation_id,
@@ -208,10 +220,13 @@ impl Handler for Push {
                     .await
                     .map_err(retry)?;
                 }
-                let contacts = db::conversations::contacts_of(&mut conn, change.user_id)
+                let mut contacts = db::conversations::contacts_of(&mut conn, change.user_id)
                     .await
                     .map_err(retry)?;
                 drop(conn);
+                // Nor their presence.
+                let hidden = self.hidden_from(change.user_id).await?;
+                contacts.retain(|u| hidden.binary_search(u).is_err());
                 self.fan_out(
                     &contacts,
                     ServerFrame::Presence {

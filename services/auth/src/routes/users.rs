@@ -13,10 +13,10 @@ use serde::Deserialize;
     responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
 pub async fn get_user(
     state: web::Data<State>,
-    _me: AuthUser,
+    me: AuthUser,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(profiles::get(&state, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(profiles::get(&state, me.id, id.into_inner()).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -38,6 +38,9 @@ pub async fn create(
             {
                 return Err(Error::invalid("member_ids", format!("no user {other}")));
             }
+            if db::blocks::blocks(&mut conn, other, caller.id).await? {
+                return Err(Error::Blocked);
+            }
             db::conversations::open_direct(&mut conn, caller.id, other).await?
         }
         "group" => {

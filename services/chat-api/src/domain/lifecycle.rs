@@ -195,6 +195,15 @@ async fn apply_locked(
     let now_member = db::conversations::active_member(c, row.conversation_id, me)
         .await?
         .ok_or(Error::NotFound("message"))?;
+    // A blocked member of a direct chat may still take things back (recall, unreact,
+    // unpin), but adds nothing the blocker would see.
+    let adds = matches!(
+        change,
+        Change::Edit(_) | Change::React(_, true) | Change::Pin(true)
+    );
+    if adds && now_member.peer_blocked {
+        return Err(Error::Blocked.into());
+    }
     if written.needs_manager && !manages(&kind, &now_member.role) {
         return Err(Error::forbidden("only a group's owner or admin may do this").into());
     }

@@ -63,6 +63,7 @@ pub async fn send(state: &State, caller: &Caller, mut send: SendMessage) -> Resu
         } => (receipt, true, Vec::new(), members_version),
         Taken::NotMember => return Err(Error::NotFound("conversation")),
         Taken::Muted => return Err(Error::forbidden(MUTED)),
+        Taken::Blocked => return Err(Error::Blocked),
     };
     let message = Message {
         id: receipt.message_id,
@@ -148,6 +149,9 @@ async fn check_references(
         .is_some_and(|until| until > Utc::now().naive_utc())
     {
         return Err(Error::forbidden(MUTED));
+    }
+    if member.peer_blocked {
+        return Err(Error::Blocked);
     }
     if let Some(reply_to) = &send.reply_to
         && !db::messages::exists_in(&mut conn, send.conversation_id, reply_to).await?

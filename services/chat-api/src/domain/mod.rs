@@ -4,6 +4,7 @@
 //! durably → publish), and fails with [`Error`], which names the outcome in the error
 //! table's terms; kit turns it into the HTTP error through [`Classified`].
 
+pub mod blocks;
 pub mod conversations;
 pub mod group_policy;
 pub mod groups;
@@ -26,6 +27,9 @@ pub enum Error {
     NotFound(&'static str),
     #[error("{0}")]
     Forbidden(String),
+    /// The other member of a direct chat blocked the caller.
+    #[error("this user has blocked you")]
+    Blocked,
     #[error("{field}: {problem}")]
     Invalid {
         field: &'static str,
@@ -77,6 +81,7 @@ impl Classified for Error {
         match self {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Blocked => ErrorCode::Blocked,
             Self::Invalid { .. } => ErrorCode::ValidationFailed,
             Self::TooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::Db(e) => e.error_code(),

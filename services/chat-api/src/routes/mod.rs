@@ -1,6 +1,7 @@
 //! Route table of `chat-api`: one handler a file.
 
 mod admin_stats;
+mod blocks;
 mod broadcasts;
 mod conversation_create;
 mod conversation_get;
@@ -17,6 +18,7 @@ mod notifications;
 use actix_web::{HttpRequest, web};
 
 pub use admin_stats::__path_get_stats;
+pub use blocks::{__path_block_user, __path_list_blocks, __path_unblock_user};
 pub use broadcasts::{
     __path_create as __path_create_broadcast, __path_list as __path_list_broadcasts,
 };
@@ -165,6 +167,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::put().to(groups::transfer_owner),
     )
     .route("/api/v1/admin/stats", web::get().to(admin_stats::get_stats))
+    .route(
+        "/api/v1/users/me/blocks",
+        web::get().to(blocks::list_blocks),
+    )
+    .route(
+        "/api/v1/users/me/blocks/{user_id}",
+        web::put().to(blocks::block_user),
+    )
+    .route(
+        "/api/v1/users/me/blocks/{user_id}",
+        web::delete().to(blocks::unblock_user),
+    )
     .route("/api/v1/broadcasts", web::post().to(broadcasts::create))
     .route("/api/v1/broadcasts", web::get().to(broadcasts::list))
     .route("/api/v1/events", web::post().to(events::report))
