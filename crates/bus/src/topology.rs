@@ -3,7 +3,8 @@
 
 use crate::settings::{BusSettings, QueueType};
 use common_proto::bus::{
-    DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, EXCHANGE, QUEUE_BINDINGS, REALTIME_PUSH_QUEUE,
+    AUDIT_QUEUE, AUDIT_QUEUE_MAX_LENGTH, DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, EXCHANGE,
+    QUEUE_BINDINGS, REALTIME_PUSH_QUEUE,
 };
 use lapin::{
     Channel, Connection, ExchangeKind,
@@ -141,14 +142,22 @@ impl Topology {
             if *queue == REALTIME_PUSH_QUEUE {
                 continue;
             }
-            self.declare_queue(
-                ch,
-                &self.name(queue),
-                self.work_queue_args(),
-                &self.exchange(),
-                keys,
-            )
-            .await?;
+            let args = if *queue == AUDIT_QUEUE {
+                // A bounded feed: no dead-lettering (what overflows is the oldest copy of
+                // rows the database keeps, not a failure to look at).
+                let mut args = FieldTable::default();
+                args.insert("x-queue-type".into(), long_string(self.queue_type.as_str()));
+                args.insert(
+                    "x-max-length".into(),
+                    AMQPValue::LongLongInt(AUDIT_QUEUE_MAX_LENGTH),
+                );
+                args.insert("x-overflow".into(), long_string("drop-head"));
+                args
+            } else {
+                self.work_queue_args()
+            };
+            self.declare_queue(ch, &self.name(queue), args, &self.exchange(), keys)
+                .await?;
         }
         Ok(())
     }

@@ -17,6 +17,12 @@ pub const PERSISTENCE_QUEUE: &str = "persistence_queue";
 pub const REALTIME_PUSH_QUEUE: &str = "realtime_push_queue";
 pub const BROADCAST_PROCESS_QUEUE: &str = "broadcast_process_queue";
 pub const EVENT_PROCESS_QUEUE: &str = "event_process_queue";
+/// The audit log's copy for a SIEM (`system.audit`): nothing of ours consumes it; it is
+/// bounded (`AUDIT_QUEUE_MAX_LENGTH`, oldest dropped first) so an absent consumer cannot
+/// fill the broker — the database keeps the whole log.
+pub const AUDIT_QUEUE: &str = "audit_queue";
+/// Messages `AUDIT_QUEUE` keeps at most.
+pub const AUDIT_QUEUE_MAX_LENGTH: i64 = 1_000_000;
 
 /// The contract's work queues and the routing-key patterns bound to each.
 pub const QUEUE_BINDINGS: &[(&str, &[&str])] = &[
@@ -37,6 +43,7 @@ pub const QUEUE_BINDINGS: &[(&str, &[&str])] = &[
     ),
     (BROADCAST_PROCESS_QUEUE, &["system.broadcast"]),
     (EVENT_PROCESS_QUEUE, &["system.event"]),
+    (AUDIT_QUEUE, &[routing::SYSTEM_AUDIT]),
 ];
 
 /// AMQP header carrying the request id, so one trace follows a message across services.
@@ -50,6 +57,8 @@ pub mod routing {
 
     pub const SYSTEM_BROADCAST: &str = "system.broadcast";
     pub const SYSTEM_EVENT: &str = "system.event";
+    /// Every audit-log row, in chain order (kind `AUDIT_RECORDED`).
+    pub const SYSTEM_AUDIT: &str = "system.audit";
 
     pub fn chat_message(conversation_id: ConversationId) -> String {
         format!("chat.message.conversation.{conversation_id}")
@@ -101,6 +110,9 @@ pub mod kind {
     pub const CONVERSATION_UPDATED: &str = "system.conversation_updated";
     pub const NOTIFICATIONS_CREATED: &str = "system.notifications_created";
     pub const CASCADE_STATUS_CHANGED: &str = "system.cascade_status_changed";
+    /// `data` is the audit row ([`AuditRecorded`](super::AuditRecorded)); the envelope
+    /// id is `audit-<row id>`, so a consumer drops a repeat.
+    pub const AUDIT_RECORDED: &str = "system.audit_recorded";
 }
 
 /// The current envelope version.
@@ -185,6 +197,7 @@ pub enum BusEvent {
     ConversationUpdated(ConversationUpdated),
     NotificationsCreated(NotificationsCreated),
     CascadeStatusChanged(CascadeStatusChanged),
+    AuditRecorded(AuditRecorded),
 }
 
 impl BusEvent {
@@ -204,6 +217,7 @@ impl BusEvent {
             kind::CONVERSATION_UPDATED => Self::ConversationUpdated(v(data)?),
             kind::NOTIFICATIONS_CREATED => Self::NotificationsCreated(v(data)?),
             kind::CASCADE_STATUS_CHANGED => Self::CascadeStatusChanged(v(data)?),
+            kind::AUDIT_RECORDED => Self::AuditRecorded(v(data)?),
             _ => return Ok(None),
         }))
     }
@@ -245,6 +259,10 @@ mod tests {
         assert!(persistence.1.contains(&"system.broadcast"));
     }
 }
+
+/// `data` of a `system.audit_recorded` envelope: one audit-log row with its hash-chain
+/// link, so a SIEM can check the chain on its own copy.
+pub type AuditRecorded = crate::rest::AuditEntry;
 
 /// `data` of a `chat.message_sent` envelope: the message, exactly as acknowledged.
 pub type MessageSent = crate::rest::Message;

@@ -94,6 +94,17 @@ pub async fn append(c: &mut AsyncMysqlConnection, entry: Entry) -> Result<AuditR
 
 use chrono::Timelike;
 
+/// [`append`] in a transaction of its own, for an event that changes nothing else (a burst
+/// of failed logins).
+pub async fn append_alone(
+    conn: &mut AsyncMysqlConnection,
+    entry: Entry,
+) -> Result<AuditRow, DbError> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, DbError, _>(async |c| append(c, entry).await)
+        .await
+}
+
 /// A page of the log, newest first, below `before_id`.
 pub async fn list(
     c: &mut AsyncMysqlConnection,
@@ -121,6 +132,54 @@ pub async fn list(
         q = q.filter(audit_log::id.lt(b));
     }
     Ok(q.load(c).await?)
+}
+
+/// The relay's next batch: whether rows wait past the published mark (a plain read, no
+/// lock: most polls find nothing and take no lock).
+pub async fn unpublished(c: &mut AsyncMysqlConnection) -> Result<bool, DbError> {
+    use crate::schema::audit_published as published;
+    let mark: i64 = published::table
+        .find(1i8)
+        .select(published::last_id)
+        .first(c)
+        .await?;
+    let newest: Option<i64> = audit_log::table
+        .select(diesel::dsl::max(audit_log::id))
+        .first(c)
+        .await?;
+    Ok(newest.is_some_and(|n| n > mark))
+}
+
+/// Inside the relay's transaction: the published mark, locked (one relay at a time), and
+/// up to `limit` rows after it in chain order.
+pub async fn claim_unpublished(
+    c: &mut AsyncMysqlConnection,
+    limit: i64,
+) -> Result<Vec<AuditRow>, DbError> {
+    use crate::schema::audit_published as published;
+    let mark: i64 = published::table
+        .find(1i8)
+        .select(published::last_id)
+        .for_update()
+        .first(c)
+        .await?;
+    Ok(audit_log::table
+        .filter(audit_log::id.gt(mark))
+        .order(audit_log::id.asc())
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(c)
+        .await?)
+}
+
+/// Inside the relay's transaction, after the broker confirmed: rows up to `id` are out.
+pub async fn mark_published(c: &mut AsyncMysqlConnection, id: i64) -> Result<(), DbError> {
+    use crate::schema::audit_published as published;
+    diesel::update(published::table.find(1i8))
+        .set(published::last_id.eq(id))
+        .execute(c)
+        .await?;
+    Ok(())
 }
 
 /// What [`verify`] found.

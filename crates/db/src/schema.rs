@@ -98,6 +98,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_published (id) {
+        id -> TinyInt,
+        last_id -> BigInt,
+    }
+}
+
+diesel::table! {
     user_blocks (blocker_id, blocked_id) {
         blocker_id -> BigInt,
         blocked_id -> BigInt,
@@ -258,6 +265,7 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     audit_log,
+    audit_published,
     refresh_token_families,
     refresh_tokens,
     conversations,

@@ -16,8 +16,9 @@ pub enum Rotation {
     Rotated { user_id: UserId, family_id: String },
     /// Unknown, expired, or its family was revoked.
     Invalid,
-    /// Already spent: the whole family has just been revoked.
-    Reused,
+    /// Already spent: the whole family has just been revoked (and the reuse recorded in
+    /// the audit log, in the same transaction).
+    Reused { user_id: UserId, family_id: String },
 }
 
 /// The device a login came from (stored with its family, refreshed on every use).
@@ -112,7 +113,20 @@ pub async fn rotate(
                 .set(families::revoked_at.eq(now))
                 .execute(c)
                 .await?;
-            return Ok(Rotation::Reused);
+            crate::audit::append(
+                c,
+                crate::audit::Entry {
+                    actor: None,
+                    action: "auth.refresh_reuse",
+                    target_type: "user",
+                    target_id: user_id.to_string(),
+                    detail: serde_json::json!({
+                        "session": family_id, "ip": ip, "user_agent": user_agent,
+                    }),
+                },
+            )
+            .await?;
+            return Ok(Rotation::Reused { user_id, family_id });
         }
         if expires_at <= now {
             return Ok(Rotation::Invalid);

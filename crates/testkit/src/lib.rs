@@ -380,3 +380,34 @@ pub async fn metrics(base: &str) -> String {
         .await
         .expect("metrics text")
 }
+
+/// Takes messages from the queue `<prefix><queue>` (acking each) until `want` were taken
+/// or `secs` passed; their bodies as JSON, in queue order.
+pub async fn drain_queue(
+    prefix: &str,
+    queue: &str,
+    want: usize,
+    secs: u64,
+) -> Vec<serde_json::Value> {
+    use lapin::options::BasicGetOptions;
+    let url = std::env::var("INSTANT_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+    let conn = lapin::Connection::connect(&url, lapin::ConnectionProperties::default())
+        .await
+        .expect("connect to RabbitMQ");
+    let ch = conn.create_channel().await.expect("channel");
+    let name = format!("{prefix}{queue}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut got = Vec::new();
+    while got.len() < want && std::time::Instant::now() < deadline {
+        match ch
+            .basic_get(name.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+        {
+            Ok(Some(m)) => got.push(serde_json::from_slice(&m.delivery.data).expect("json body")),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+    let _ = conn.close(200, "drained".into()).await;
+    got
+}

@@ -62,13 +62,72 @@ pub async fn login(
         .await?;
     let user = match user {
         Some(user) if ok => user,
-        _ => return Err(invalid()),
+        Some(user) => {
+            failed_login(state, user.id, device).await;
+            return Err(invalid());
+        }
+        None => return Err(invalid()),
     };
     // Said only to whoever knows the password: a disabled account is not a secret to them.
     if user.disabled_at.is_some() {
         return Err(disabled());
     }
     issue_pair(state, user.id, &user.role, device).await
+}
+
+/// Failed logins to one account within [`FAILURE_WINDOW_SECS`] that make a burst: the
+/// audit log records it (once per window), for "who tried to get into this account".
+pub const FAILURE_BURST: i64 = 5;
+pub const FAILURE_WINDOW_SECS: i64 = 300;
+
+/// Counts a wrong password for `user` in Redis (shared by every replica; the window starts
+/// with the first failure) and records a burst in the audit log when the count reaches
+/// [`FAILURE_BURST`]. Best effort: with Redis down nothing is counted.
+async fn failed_login(state: &State, user: i64, device: &Device) {
+    use deadpool_redis::redis;
+    let key = format!("{}loginfail:{user}", state.redis_prefix);
+    let count: anyhow::Result<i64> = async {
+        let mut conn = state.redis.get().await?;
+        let (count,): (i64,) = redis::pipe()
+            .atomic()
+            .cmd("SET")
+            .arg(&key)
+            .arg(0)
+            .arg("EX")
+            .arg(FAILURE_WINDOW_SECS)
+            .arg("NX")
+            .ignore()
+            .cmd("INCR")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await?;
+        Ok(count)
+    }
+    .await;
+    match count {
+        Ok(n) if n == FAILURE_BURST => {
+            let entry = db::audit::Entry {
+                actor: None,
+                action: "auth.login_failures",
+                target_type: "user",
+                target_id: user.to_string(),
+                detail: serde_json::json!({
+                    "failures": n, "window_secs": FAILURE_WINDOW_SECS,
+                    "ip": device.ip, "user_agent": device.user_agent,
+                }),
+            };
+            let recorded = async {
+                let mut conn = db::pool::conn(&state.pool).await?;
+                db::audit::append_alone(&mut conn, entry).await?;
+                anyhow::Ok(())
+            };
+            if let Err(e) = recorded.await {
+                tracing::warn!(error = %e, user, "login failure burst not audited");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "login failures not counted: Redis unavailable"),
+    }
 }
 
 fn disabled() -> ApiError {
@@ -121,8 +180,21 @@ pub async fn refresh(state: &State, presented: &str, device: &Device) -> ApiResu
     let (user_id, session) = match rotation {
         Rotation::Rotated { user_id, family_id } => (user_id, family_id),
         Rotation::Invalid => return Err(invalid("invalid refresh token")),
-        Rotation::Reused => {
-            tracing::warn!("spent refresh token presented; family revoked");
+        Rotation::Reused { user_id, family_id } => {
+            tracing::warn!(user_id, "spent refresh token presented; family revoked");
+            // A stolen token may be in use: its session's access tokens end now too, not
+            // at their expiry (best effort: the family is revoked already).
+            let lifetime = state.signer.ttl_secs + kit::auth::LEEWAY_SECS as i64;
+            if let Err(e) = kit::revocation::revoke_session(
+                &state.redis,
+                &state.redis_prefix,
+                &family_id,
+                lifetime,
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "reused session's access tokens not ended at once");
+            }
             return Err(invalid(
                 "refresh token already used; all sessions of this login were revoked",
             ));

@@ -6,6 +6,7 @@
 
 mod accounts;
 pub mod admin;
+pub mod audit_relay;
 mod moderation;
 pub mod openapi;
 mod passwords;
@@ -87,6 +88,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         redis_prefix: settings.redis.prefix.clone(),
     });
     let verifier = web::Data::new(verifier);
+    let bus = bus::Bus::new(&settings.bus, "auth");
+    let publisher = bus::Publisher::new(bus.clone(), settings.common.platform_code.clone());
+    let tasks = vec![
+        revocations,
+        bus::connect_in_background(bus, shutdown.signal()),
+        audit_relay::spawn(
+            pool.clone(),
+            publisher,
+            std::time::Duration::from_millis(settings.audit_relay_ms.max(50)),
+            shutdown.signal(),
+        ),
+    ];
+    // Not RabbitMQ: logins go on while the broker is down (the relay catches up).
     let spec = ServerSpec::new(
         "auth",
         &settings.listen,
@@ -103,7 +117,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         routes::configure,
         openapi::configure,
         shutdown,
-        vec![revocations],
+        tasks,
     )?)
 }
 

@@ -406,22 +406,24 @@ pub async fn audit(
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
     Ok(AuditPage {
-        items: rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                at: utc(r.at),
-                actor_id: r.actor_id,
-                action: r.action,
-                target_type: r.target_type,
-                target_id: r.target_id,
-                detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
-                prev_hash: r.prev_hash,
-                hash: r.hash,
-            })
-            .collect(),
+        items: rows.into_iter().map(audit_view).collect(),
         next_cursor,
     })
+}
+
+/// One audit row as the API and the bus show it.
+pub fn audit_view(r: db::audit::AuditRow) -> AuditEntry {
+    AuditEntry {
+        id: r.id,
+        at: utc(r.at),
+        actor_id: r.actor_id,
+        action: r.action,
+        target_type: r.target_type,
+        target_id: r.target_id,
+        detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+    }
 }
 
 /// `auth audit-verify`: walks the chain; an error names the first broken row.

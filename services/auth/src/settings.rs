@@ -20,6 +20,12 @@ pub struct Settings {
     /// Redis, for reading presence (online status).
     #[command(flatten)]
     pub redis: kit::settings::RedisSettings,
+    /// RabbitMQ, for the audit log's copy on the bus (`system.audit`).
+    #[command(flatten)]
+    pub bus: bus::BusSettings,
+    /// How often the audit relay looks for rows to publish, in milliseconds.
+    #[arg(long, env = "INSTANT_AUDIT_RELAY_MS", default_value_t = 1000)]
+    pub audit_relay_ms: u64,
     /// PEM file of the Ed25519 private key that signs access tokens (auth only).
     #[arg(
         long,

@@ -35,6 +35,12 @@ async fn spawn() -> App {
         &prefix,
         "--revocation-poll-ms",
         "100",
+        "--amqp-prefix",
+        &testkit::amqp_prefix(),
+        "--queue-type",
+        "classic",
+        "--audit-relay-ms",
+        "100",
     ]);
     let service = auth::build(settings.clone()).await.expect("build auth");
     let base = format!("http://127.0.0.1:{}", service.port);
@@ -48,6 +54,10 @@ async fn spawn() -> App {
 }
 
 impl App {
+    async fn cleanup(&self) {
+        self.db.drop_db().await;
+        testkit::drop_amqp(&self.settings.bus.prefix).await;
+    }
     async fn call(
         &self,
         method: Method,
@@ -239,7 +249,7 @@ async fn a_disabled_user_is_out_at_once_cannot_log_in_or_refresh_until_enabled()
     assert_eq!(status, StatusCode::OK, "{audit}");
     assert_eq!(audit["items"][0]["target_id"], id.to_string());
     assert_eq!(audit["items"][0]["detail"]["reason"], "left the company");
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -292,7 +302,7 @@ async fn admin_endpoints_refuse_non_admins_before_reading_the_body() {
             );
         }
     }
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 fn body_is_bad(path: &str) -> bool {
@@ -354,7 +364,7 @@ async fn the_last_admin_stays_and_a_role_change_ends_the_old_tokens() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -383,7 +393,7 @@ async fn sign_out_everywhere_ends_every_session_of_the_caller_only() {
         .call(Method::GET, "/api/v1/users/me", Some(&other), None)
         .await;
     assert_eq!(status, StatusCode::OK, "another user is untouched");
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -427,7 +437,7 @@ async fn audit_verify_accepts_the_chain_and_names_an_edited_row() {
     assert!(!caught.status.success());
     let err = String::from_utf8_lossy(&caught.stderr);
     assert!(err.contains("broken at row 3"), "{err}");
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -514,5 +524,175 @@ async fn sessions_list_each_device_and_ending_one_leaves_the_others() {
         .await;
     assert_eq!(status, StatusCode::OK, "the laptop's session lives on");
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
-    app.db.drop_db().await;
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn security_events_are_audited_and_every_row_reaches_the_bus_in_chain_order() {
+    let app = spawn().await;
+    let (_, root) = app.admin("root").await;
+    let (victim, _, refresh) = app.user("victim").await;
+    // A burst of wrong passwords: recorded once, at the fifth.
+    for _ in 0..7 {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": "victim", "password": "wrong guess"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // A refresh token used twice: the second is a theft signal — recorded, and the
+    // session's access tokens end at once (not at expiry).
+    let (status, pair) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rotated_access = pair["access_token"].as_str().expect("access").to_owned();
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": refresh})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    app.refused_within(&rotated_access, 5).await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/users/{victim}/disable"),
+            Some(&root),
+            Some(json!({"reason": "compromised"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, page) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/audit?limit=100",
+            Some(&root),
+            None,
+        )
+        .await;
+    let actions: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "user.disabled",
+            "auth.refresh_reuse",
+            "auth.login_failures",
+            "audit.started"
+        ],
+        "newest first"
+    );
+    let burst = &page["items"][2];
+    assert_eq!(burst["target_id"], victim.to_string());
+    assert_eq!(burst["detail"]["failures"], 5);
+
+    // The relay put every row on the bus, oldest first, each linked to the one before.
+    let envelopes = testkit::drain_queue(
+        &app.settings.bus.prefix,
+        common_proto::bus::AUDIT_QUEUE,
+        4,
+        10,
+    )
+    .await;
+    let ids: Vec<&str> = envelopes
+        .iter()
+        .map(|e| e["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["audit-1", "audit-2", "audit-3", "audit-4"]);
+    for pair in envelopes.windows(2) {
+        assert_eq!(pair[0]["kind"], "system.audit_recorded");
+        assert_eq!(pair[1]["data"]["prev_hash"], pair[0]["data"]["hash"]);
+    }
+    assert_eq!(envelopes[3]["data"]["action"], "user.disabled");
+    assert_eq!(
+        testkit::count_rows(&app.db.url, "audit_published WHERE last_id = 4").await,
+        1,
+        "the mark advanced past what was confirmed"
+    );
+    // Nothing more is published: each row once.
+    assert!(
+        testkit::drain_queue(
+            &app.settings.bus.prefix,
+            common_proto::bus::AUDIT_QUEUE,
+            1,
+            1
+        )
+        .await
+        .is_empty()
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_relay_keeps_its_mark_while_the_broker_is_unreachable_then_catches_up() {
+    kit::telemetry::init_for_tests();
+    let db = TestDb::new().await;
+    let prefix = testkit::amqp_prefix();
+    let publisher_to = |url: &str| {
+        let s = auth::Settings::parse_from([
+            "auth",
+            "--database-url",
+            &db.url,
+            "--amqp-url",
+            url,
+            "--amqp-prefix",
+            &prefix,
+            "--queue-type",
+            "classic",
+            "--publish-timeout-ms",
+            "300",
+        ]);
+        let bus = bus::Bus::new(&s.bus, "relay-test");
+        (bus::Publisher::new(bus.clone(), "local"), bus)
+    };
+    let pool = db::pool::pool(&db::DbSettings {
+        url: db.url.clone(),
+        pool_size: 2,
+    })
+    .expect("pool");
+    // Nothing listens on port 1: every publish fails.
+    let (down, _) = publisher_to("amqp://guest:guest@127.0.0.1:1/%2f");
+    assert!(auth::audit_relay::relay_once(&pool, &down).await.is_err());
+    assert_eq!(
+        testkit::count_rows(&db.url, "audit_published WHERE last_id = 0").await,
+        1,
+        "nothing marked as published"
+    );
+    let url = std::env::var("INSTANT_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
+    let (up, _) = publisher_to(&url);
+    assert_eq!(
+        auth::audit_relay::relay_once(&pool, &up)
+            .await
+            .expect("relay"),
+        1
+    );
+    let got = testkit::drain_queue(&prefix, common_proto::bus::AUDIT_QUEUE, 1, 5).await;
+    assert_eq!(got[0]["data"]["action"], "audit.started");
+    assert_eq!(
+        auth::audit_relay::relay_once(&pool, &up)
+            .await
+            .expect("relay"),
+        0
+    );
+    db.drop_db().await;
+    testkit::drop_amqp(&prefix).await;
 }

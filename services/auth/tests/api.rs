@@ -9,6 +9,7 @@ struct App {
     base: String,
     client: Client,
     db: TestDb,
+    amqp: String,
 }
 
 fn settings(db: &TestDb) -> auth::Settings {
@@ -26,23 +27,34 @@ fn settings(db: &TestDb) -> auth::Settings {
         &keys.public,
         "--redis-prefix",
         &redis_prefix,
+        "--amqp-prefix",
+        &testkit::amqp_prefix(),
+        "--queue-type",
+        "classic",
     ])
 }
 
 async fn spawn() -> App {
     kit::telemetry::init_for_tests();
     let db = TestDb::new().await;
-    let service = auth::build(settings(&db)).await.expect("build auth");
+    let settings = settings(&db);
+    let amqp = settings.bus.prefix.clone();
+    let service = auth::build(settings).await.expect("build auth");
     let base = format!("http://127.0.0.1:{}", service.port);
     tokio::spawn(service.run_until(std::future::pending()));
     App {
         base,
         client: Client::new(),
         db,
+        amqp,
     }
 }
 
 impl App {
+    async fn cleanup(&self) {
+        self.db.drop_db().await;
+        testkit::drop_amqp(&self.amqp).await;
+    }
     async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let res = self
             .client
@@ -108,7 +120,7 @@ async fn register_and_duplicate_username() {
         assert_eq!(status, StatusCode::CONFLICT, "{name}");
         assert_eq!(error_code(&body), "username_taken");
     }
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -163,7 +175,7 @@ async fn validation_errors_name_the_field() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body: Value = res.json().await.expect("json");
     assert_eq!(error_code(&body), "bad_request");
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -196,7 +208,7 @@ async fn wrong_password_and_unknown_user_look_the_same() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["username"], "carol");
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 fn b64(v: &Value) -> String {
@@ -264,7 +276,7 @@ async fn bad_tokens_are_rejected() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "no token");
     let (status, _) = app.get("/api/v1/users/me", &good).await;
     assert_eq!(status, StatusCode::OK, "the real token still works");
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -326,7 +338,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         .post("/api/v1/auth/refresh", json!({"refresh_token": "made-up"}))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -417,7 +429,7 @@ async fn profile_update_get_and_search() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert_eq!(error_code(&body), "validation_failed");
     }
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -464,7 +476,7 @@ async fn create_admin_creates_and_promotes() {
             .is_err(),
         "password rules apply"
     );
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -493,7 +505,7 @@ async fn health_ready_metrics_and_openapi() {
         .await
         .expect("json");
     assert!(spec["paths"]["/api/v1/auth/login"]["post"].is_object());
-    app.db.drop_db().await;
+    app.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -507,6 +519,7 @@ async fn online_status_and_last_seen_are_readable() {
         base,
         client: Client::new(),
         db,
+        amqp: s.bus.prefix.clone(),
     };
     let user = app.register("olga").await;
     let token = app.login("olga").await["access_token"]
@@ -563,5 +576,5 @@ async fn online_status_and_last_seen_are_readable() {
     );
     let (_, after) = app.get(&path, &token).await;
     assert_eq!(after["online"], false);
-    app.db.drop_db().await;
+    app.cleanup().await;
 }

@@ -3,11 +3,13 @@
 //! Handlers in `routes/` validate their input and call these.
 
 use crate::state::State;
+use common_proto::UserId;
 use common_proto::{
     error::ErrorCode,
     rest::{CreatePlatform, RegisterPlatform},
 };
 use db::cascade::{PlatformRow, SyncJobRow};
+use diesel_async::AsyncConnection;
 use kit::{ApiError, ApiResult};
 
 pub async fn list(state: &State) -> ApiResult<Vec<PlatformRow>> {
@@ -22,9 +24,29 @@ pub async fn get(state: &State, id: i64) -> ApiResult<PlatformRow> {
         .ok_or_else(|| ApiError::not_found("platform"))
 }
 
-/// Adds a validated peer: one parent at most, codes unique.
+/// A change to the registry, recorded in the audit log in the change's transaction.
+fn audit_entry(
+    actor: Option<UserId>,
+    action: &'static str,
+    row: &PlatformRow,
+    detail: serde_json::Value,
+) -> db::audit::Entry {
+    let mut detail = detail;
+    detail["code"] = serde_json::json!(row.code);
+    detail["relation"] = serde_json::json!(row.relation);
+    db::audit::Entry {
+        actor,
+        action,
+        target_type: "cascade_platform",
+        target_id: row.id.to_string(),
+        detail,
+    }
+}
+
+/// Adds a validated peer: one parent at most, codes unique. Audited.
 pub async fn create(
     state: &State,
+    actor: UserId,
     c: &CreatePlatform,
     token_hash: Option<&str>,
 ) -> ApiResult<PlatformRow> {
@@ -40,33 +62,44 @@ pub async fn create(
             "this platform already has a parent",
         ));
     }
-    let id = db::cascade::insert(
-        &mut conn,
-        &db::cascade::NewPlatform {
-            code: &c.code,
-            name: c.name.trim(),
-            relation: &c.relation,
-            level: c.level,
-            api_url: c.api_url.as_deref(),
-            token_hash,
-        },
-    )
-    .await
-    .map_err(|e| match e {
+    let created = conn
+        .transaction::<_, db::DbError, _>(async |t| {
+            let id = db::cascade::insert(
+                t,
+                &db::cascade::NewPlatform {
+                    code: &c.code,
+                    name: c.name.trim(),
+                    relation: &c.relation,
+                    level: c.level,
+                    api_url: c.api_url.as_deref(),
+                    token_hash,
+                },
+            )
+            .await?;
+            let row = db::cascade::by_id(t, id)
+                .await?
+                .ok_or(db::DbError::NotFound)?;
+            let detail = serde_json::json!({"name": row.name, "level": row.level});
+            db::audit::append(
+                t,
+                audit_entry(Some(actor), "cascade.platform_added", &row, detail),
+            )
+            .await?;
+            Ok(row)
+        })
+        .await;
+    created.map_err(|e| match e {
         db::DbError::Unique(_) => ApiError::conflict(
             common_proto::error::ErrorCode::Conflict,
             "a platform with this code exists",
         ),
         other => other.into(),
-    })?;
-    let row = db::cascade::by_id(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("inserted platform vanished"))?;
-    Ok(row)
+    })
 }
 
 pub async fn update(
     state: &State,
+    actor: UserId,
     id: i64,
     name: Option<&str>,
     level: Option<i32>,
@@ -74,18 +107,50 @@ pub async fn update(
     enabled: Option<bool>,
 ) -> ApiResult<PlatformRow> {
     let mut conn = db::pool::conn(&state.pool).await?;
-    if !db::cascade::update(&mut conn, id, name, level, api_url, enabled).await? {
-        return Err(ApiError::not_found("platform"));
-    }
-    let row = db::cascade::by_id(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("platform"))?;
-    Ok(row)
+    let row = conn
+        .transaction::<_, db::DbError, _>(async |t| {
+            if !db::cascade::update(t, id, name, level, api_url, enabled).await? {
+                return Ok(None);
+            }
+            let row = db::cascade::by_id(t, id)
+                .await?
+                .ok_or(db::DbError::NotFound)?;
+            let detail = serde_json::json!({
+                "name": name, "level": level, "api_url": api_url, "enabled": enabled,
+            });
+            db::audit::append(
+                t,
+                audit_entry(Some(actor), "cascade.platform_changed", &row, detail),
+            )
+            .await?;
+            Ok(Some(row))
+        })
+        .await?;
+    row.ok_or_else(|| ApiError::not_found("platform"))
 }
 
-pub async fn delete(state: &State, id: i64) -> ApiResult<()> {
+pub async fn delete(state: &State, actor: UserId, id: i64) -> ApiResult<()> {
     let mut conn = db::pool::conn(&state.pool).await?;
-    if !db::cascade::delete(&mut conn, id).await? {
+    let deleted = conn
+        .transaction::<_, db::DbError, _>(async |t| {
+            let Some(row) = db::cascade::by_id(t, id).await? else {
+                return Ok(false);
+            };
+            db::cascade::delete(t, id).await?;
+            db::audit::append(
+                t,
+                audit_entry(
+                    Some(actor),
+                    "cascade.platform_removed",
+                    &row,
+                    serde_json::json!({}),
+                ),
+            )
+            .await?;
+            Ok(true)
+        })
+        .await?;
+    if !deleted {
         return Err(ApiError::not_found("platform"));
     }
     Ok(())
@@ -120,18 +185,33 @@ pub async fn register(
         },
         None => match state.enrol_token_hash.as_deref() {
             Some(h) if same(h, presented) => {
-                let id = db::cascade::insert(
-                    &mut conn,
-                    &db::cascade::NewPlatform {
-                        code: &r.code,
-                        name: r.name.trim(),
-                        relation: "child",
-                        level: r.level,
-                        api_url: r.api_url.as_deref(),
-                        token_hash: Some(presented),
-                    },
-                )
-                .await?;
+                // A child enrolled itself with the pre-shared token: audited (no actor).
+                let id = conn
+                    .transaction::<_, db::DbError, _>(async |t| {
+                        let id = db::cascade::insert(
+                            t,
+                            &db::cascade::NewPlatform {
+                                code: &r.code,
+                                name: r.name.trim(),
+                                relation: "child",
+                                level: r.level,
+                                api_url: r.api_url.as_deref(),
+                                token_hash: Some(presented),
+                            },
+                        )
+                        .await?;
+                        let row = db::cascade::by_id(t, id)
+                            .await?
+                            .ok_or(db::DbError::NotFound)?;
+                        let detail = serde_json::json!({"name": row.name, "level": row.level});
+                        db::audit::append(
+                            t,
+                            audit_entry(None, "cascade.child_enrolled", &row, detail),
+                        )
+                        .await?;
+                        Ok(id)
+                    })
+                    .await?;
                 (id, true)
             }
             _ => {

@@ -382,6 +382,31 @@ async fn identity_registry_and_registration() {
             .0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    // Every change to the registry is in the audit log, in order, refusals not.
+    let audited = |action: &'static str| {
+        let url = s.db.url.clone();
+        async move {
+            testkit::count_rows(
+                &url,
+                &format!(
+                    "audit_log WHERE action = '{action}' AND target_type = 'cascade_platform'"
+                ),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        audited("cascade.platform_added").await,
+        2,
+        "parent and city"
+    );
+    assert_eq!(audited("cascade.platform_changed").await, 1);
+    assert_eq!(audited("cascade.platform_removed").await, 1);
+    assert_eq!(
+        audited("cascade.child_enrolled").await,
+        1,
+        "once, not per heartbeat"
+    );
     s.db.drop_db().await;
     testkit::drop_amqp(&s.amqp).await;
 }

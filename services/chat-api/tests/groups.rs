@@ -296,6 +296,20 @@ async fn permission_matrix_over_every_group_endpoint() {
         Some("owner")
     );
     assert_eq!(
+        testkit::count_rows(
+            &s.db.url,
+            &format!(
+                "audit_log WHERE action = 'group.owner_transferred' AND target_id = '{g}' \
+                 AND actor_id = {} AND detail LIKE '%\"to\":{}%'",
+                s.id(OWNER),
+                s.id(ADMIN)
+            ),
+        )
+        .await,
+        1,
+        "the transfer is audited"
+    );
+    assert_eq!(
         member_role(&s, g, OWNER, s.id(OWNER)).await.as_deref(),
         Some("admin")
     );
@@ -381,6 +395,18 @@ async fn owner_leaving_hands_over_and_history_records_each_change() {
     assert_eq!(
         member_role(&s, g, 1, s.id(1)).await.as_deref(),
         Some("owner")
+    );
+    // Each hand-over is in the audit log, written with the change.
+    assert_eq!(
+        testkit::count_rows(
+            &s.db.url,
+            &format!(
+                "audit_log WHERE action = 'group.owner_transferred' AND target_id = '{g}' \
+                 AND detail LIKE '%owner_left%'"
+            ),
+        )
+        .await,
+        2
     );
     let inbox = notifications(&s, 1, "").await;
     assert!(

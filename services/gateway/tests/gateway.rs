@@ -25,6 +25,7 @@ async fn spawn(extra: &[&str]) -> Stack {
     kit::telemetry::init_for_tests();
     let keys = testkit::keys();
     let db = TestDb::new().await;
+    let amqp = testkit::amqp_prefix();
     let auth_settings = auth::Settings::parse_from([
         "auth",
         "--listen",
@@ -35,13 +36,16 @@ async fn spawn(extra: &[&str]) -> Stack {
         &keys.private,
         "--jwt-public-key-file",
         &keys.public,
+        "--amqp-prefix",
+        &amqp,
+        "--queue-type",
+        "classic",
     ]);
     let auth = auth::build(auth_settings).await.expect("auth");
     let auth_url = format!("http://127.0.0.1:{}", auth.port);
     tokio::spawn(auth.run_until(std::future::pending()));
     let dead = dead_url();
     let prefix = format!("t{}:", testkit::unique());
-    let amqp = testkit::amqp_prefix();
     let mut args = vec![
         "gateway",
         "--listen",

@@ -94,6 +94,10 @@ async fn a_disable_closes_the_sockets_and_ends_the_token_on_every_gateway() {
         &keys.public,
         "--redis-prefix",
         &redis,
+        "--amqp-prefix",
+        &amqp,
+        "--queue-type",
+        "classic",
     ]))
     .await
     .expect("auth");

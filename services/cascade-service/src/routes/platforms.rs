@@ -25,7 +25,7 @@ pub async fn list(state: web::Data<State>, _admin: Admin) -> ApiResult<HttpRespo
     responses((status = 201, body = Platform), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     state: web::Data<State>,
-    _admin: Admin,
+    admin: Admin,
     body: web::Json<CreatePlatform>,
 ) -> ApiResult<HttpResponse> {
     let c = body.into_inner();
@@ -48,7 +48,7 @@ pub async fn create(
         ));
     }
     let hash = c.registration_token.as_deref().map(sha256_hex);
-    let row = registry::create(&state, &c, hash.as_deref()).await?;
+    let row = registry::create(&state, admin.0.id, &c, hash.as_deref()).await?;
     Ok(HttpResponse::Created().json(row.to_public()))
 }
 
@@ -70,7 +70,7 @@ pub async fn get(
     responses((status = 200, body = Platform), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     state: web::Data<State>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<i64>,
     body: web::Json<UpdatePlatform>,
 ) -> ApiResult<HttpResponse> {
@@ -81,7 +81,16 @@ pub async fn update(
     check_url(u.api_url.as_deref())?;
     let id = path.into_inner();
     let name = u.name.as_deref().map(str::trim);
-    let row = registry::update(&state, id, name, u.level, u.api_url.as_deref(), u.enabled).await?;
+    let row = registry::update(
+        &state,
+        admin.0.id,
+        id,
+        name,
+        u.level,
+        u.api_url.as_deref(),
+        u.enabled,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(row.to_public()))
 }
 
@@ -90,9 +99,9 @@ pub async fn update(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     state: web::Data<State>,
-    _admin: Admin,
+    admin: Admin,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    registry::delete(&state, path.into_inner()).await?;
+    registry::delete(&state, admin.0.id, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -97,6 +97,28 @@ pub async fn change(
     ))
 }
 
+/// A group's ownership changed hands: an audit-log row in the change's transaction.
+async fn audit_ownership(
+    c: &mut AsyncMysqlConnection,
+    conversation: ConversationId,
+    from: UserId,
+    to: Option<UserId>,
+    why: &str,
+) -> std::result::Result<(), Undone> {
+    db::audit::append(
+        c,
+        db::audit::Entry {
+            actor: Some(from),
+            action: "group.owner_transferred",
+            target_type: "conversation",
+            target_id: conversation.to_string(),
+            detail: json!({"from": from, "to": to, "reason": why}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// The target's role, or 404 when they are not a member.
 async fn role_of(
     c: &mut AsyncMysqlConnection,
@@ -164,6 +186,7 @@ async fn apply_locked(
             if role == Role::Owner {
                 let successor = db::groups::successor(c, conversation, actor).await?;
                 db::groups::set_owner(c, conversation, successor).await?;
+                audit_ownership(c, conversation, actor, successor, "owner_left").await?;
                 if let Some(next) = successor {
                     db::groups::set_role(c, conversation, next, Role::Owner.as_str()).await?;
                     notes.push((
@@ -206,6 +229,7 @@ async fn apply_locked(
             db::groups::set_role(c, conversation, actor, Role::Admin.as_str()).await?;
             db::groups::set_role(c, conversation, user, Role::Owner.as_str()).await?;
             db::groups::set_owner(c, conversation, Some(user)).await?;
+            audit_ownership(c, conversation, actor, Some(user), "transferred").await?;
             notes.push((
                 user,
                 "group.role_changed",
