@@ -807,3 +807,20 @@ pub struct BlockedUser {
     pub display_name: String,
     pub blocked_at: DateTime<Utc>,
 }
+
+/// `POST /admin/users/{id}/reset-password`: a one-time token for the user, shown this once
+/// (give it to them out of band); only its hash is stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordResetIssued {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /auth/reset-password`: a new password with the one-time token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPassword {
+    pub token: String,
+    pub password: String,
+}

@@ -105,6 +105,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Char,
+        user_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Datetime,
+        expires_at -> Datetime,
+        used_at -> Nullable<Datetime>,
+    }
+}
+
+diesel::table! {
     user_blocks (blocker_id, blocked_id) {
         blocker_id -> BigInt,
         blocked_id -> BigInt,
@@ -266,6 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     audit_log,
     audit_published,
+    password_resets,
     refresh_token_families,
     refresh_tokens,
     conversations,

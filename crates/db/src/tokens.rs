@@ -249,3 +249,56 @@ pub async fn revoke_session(
     .await?
         > 0)
 }
+
+/// Opens a password reset for `user` (inside the caller's transaction): any earlier open
+/// one is dropped, so only the newest token works.
+pub async fn open_password_reset(
+    c: &mut AsyncMysqlConnection,
+    user: UserId,
+    by: Option<UserId>,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+) -> Result<(), DbError> {
+    use crate::schema::password_resets as resets;
+    diesel::delete(resets::table.filter(resets::user_id.eq(user)))
+        .execute(c)
+        .await?;
+    diesel::insert_into(resets::table)
+        .values((
+            resets::token_hash.eq(token_hash),
+            resets::user_id.eq(user),
+            resets::created_by.eq(by),
+            resets::created_at.eq(Utc::now().naive_utc()),
+            resets::expires_at.eq(expires_at),
+        ))
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Spends a reset token (inside the caller's transaction): its user, or `None` when it
+/// is unknown, used or expired.
+pub async fn spend_password_reset(
+    c: &mut AsyncMysqlConnection,
+    token_hash: &str,
+) -> Result<Option<UserId>, DbError> {
+    use crate::schema::password_resets as resets;
+    let now = Utc::now().naive_utc();
+    let row: Option<(UserId, NaiveDateTime, Option<NaiveDateTime>)> = resets::table
+        .find(token_hash)
+        .select((resets::user_id, resets::expires_at, resets::used_at))
+        .for_update()
+        .first(c)
+        .await
+        .optional()?;
+    match row {
+        Some((user, expires, None)) if expires > now => {
+            diesel::update(resets::table.find(token_hash))
+                .set(resets::used_at.eq(now))
+                .execute(c)
+                .await?;
+            Ok(Some(user))
+        }
+        _ => Ok(None),
+    }
+}

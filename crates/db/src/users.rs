@@ -126,6 +126,18 @@ pub async fn set_role_and_password(
     Ok(())
 }
 
+pub async fn set_password(
+    conn: &mut AsyncMysqlConnection,
+    id: UserId,
+    password_hash: &str,
+) -> Result<(), DbError> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Escapes `%`, `_` and `\` so user input matches literally in LIKE.
 pub fn escape_like(q: &str) -> String {
     let mut out = String::with_capacity(q.len());

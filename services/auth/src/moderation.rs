@@ -288,6 +288,83 @@ pub async fn set_role(
     act(state, actor, target, Action::Role(role)).await
 }
 
+/// How long a password-reset token works.
+pub const RESET_TTL_HOURS: i64 = 24;
+
+/// `POST /admin/users/{id}/reset-password`: a one-time token for the user (only its hash
+/// is stored; an earlier open one stops working). Audited; the token is never logged.
+pub async fn issue_reset(
+    state: &State,
+    actor: &AuthUser,
+    target: UserId,
+) -> ApiResult<common_proto::rest::PasswordResetIssued> {
+    admin_only(actor)?;
+    let token = crate::tokens::new_refresh_token();
+    let hash = crate::tokens::hash_refresh_token(&token);
+    let expires = Utc::now() + chrono::Duration::hours(RESET_TTL_HOURS);
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let by = actor.id;
+    conn.transaction::<_, Failed, _>(async |c| {
+        if db::users::by_id(c, target).await?.is_none() {
+            return Err(Failed::Refused(ApiError::not_found("user")));
+        }
+        db::tokens::open_password_reset(c, target, Some(by), &hash, expires.naive_utc()).await?;
+        db::audit::append(
+            c,
+            Entry {
+                actor: Some(by),
+                action: "user.password_reset_issued",
+                target_type: "user",
+                target_id: target.to_string(),
+                detail: json!({"expires_at": expires}),
+            },
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(common_proto::rest::PasswordResetIssued {
+        token,
+        expires_at: expires,
+    })
+}
+
+/// `POST /auth/reset-password`: sets a new password with a one-time token; every session
+/// of the user ends (refresh families at once, access tokens within a revocation poll).
+pub async fn reset_password(state: &State, token: &str, password: String) -> ApiResult<()> {
+    crate::validate::password(&password)?;
+    let invalid = || ApiError::validation("token", "invalid, used or expired reset token");
+    if token.is_empty() || token.len() > 128 {
+        return Err(invalid());
+    }
+    let hash = crate::tokens::hash_refresh_token(token);
+    let password_hash = state.hasher.hash(password).await?;
+    let mut conn = db::pool::conn(&state.pool).await?;
+    let user = conn
+        .transaction::<_, Failed, _>(async |c| {
+            let user = db::tokens::spend_password_reset(c, &hash)
+                .await?
+                .ok_or_else(|| Failed::Refused(invalid()))?;
+            db::users::set_password(c, user, &password_hash).await?;
+            let families = db::tokens::revoke_all_of(c, user).await?;
+            db::audit::append(
+                c,
+                Entry {
+                    actor: Some(user),
+                    action: "user.password_reset",
+                    target_type: "user",
+                    target_id: user.to_string(),
+                    detail: json!({"sessions_ended": families}),
+                },
+            )
+            .await?;
+            Ok(user)
+        })
+        .await?;
+    drop(conn);
+    Accounts::of(state).end_sessions(user).await
+}
+
 /// `POST /auth/logout-all`: the caller signs out of every device.
 pub async fn logout_everywhere(state: &State, me: &AuthUser) -> ApiResult<()> {
     let mut conn = db::pool::conn(&state.pool).await?;

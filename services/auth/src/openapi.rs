@@ -5,8 +5,9 @@ use crate::routes::*;
 use common_proto::{
     error::{ErrorBody, ErrorCode, ErrorDetail},
     rest::{
-        AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, LoginRequest, RefreshRequest,
-        RegisterRequest, Session, SetUserRole, TokenPair, UpdateProfile, User,
+        AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, LoginRequest,
+        PasswordResetIssued, RefreshRequest, RegisterRequest, ResetPassword, Session, SetUserRole,
+        TokenPair, UpdateProfile, User,
     },
 };
 use utoipa::OpenApi;
@@ -14,8 +15,9 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     paths(register, login, refresh, logout, logout_all, get_me, update_me, get_user, search_users,
-          list_users, disable_user, enable_user, logout_user, set_role, audit, list_sessions, end_session),
-    components(schemas(Session, AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, SetUserRole, RegisterRequest, LoginRequest, RefreshRequest, TokenPair, User, UpdateProfile, ErrorBody, ErrorDetail, ErrorCode)),
+          list_users, disable_user, enable_user, logout_user, set_role, audit, list_sessions, end_session,
+          reset_password, use_reset),
+    components(schemas(PasswordResetIssued, ResetPassword, Session, AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, SetUserRole, RegisterRequest, LoginRequest, RefreshRequest, TokenPair, User, UpdateProfile, ErrorBody, ErrorDetail, ErrorCode)),
     tags((name = "auth", description = "Registration, login and tokens"), (name = "users", description = "Profiles and search"), (name = "admin", description = "Accounts and the audit log (admins only)"))
 )]
 struct ApiDoc;

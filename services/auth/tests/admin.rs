@@ -696,3 +696,84 @@ async fn the_audit_relay_keeps_its_mark_while_the_broker_is_unreachable_then_cat
     db.drop_db().await;
     testkit::drop_amqp(&prefix).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reset_token_is_shown_once_works_once_and_ends_every_session() {
+    let app = spawn().await;
+    let (_, root) = app.admin("root").await;
+    let (id, access, _) = app.user("forgetful").await;
+    let (_, other) = app.admin("other").await;
+    let issue = |token: String| {
+        let path = format!("/api/v1/admin/users/{id}/reset-password");
+        let app = &app;
+        async move { app.call(Method::POST, &path, Some(&token), None).await }
+    };
+    // Admins only, before anything else; unknown users 404.
+    assert_eq!(issue(access.clone()).await.0, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/users/999999/reset-password",
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, first) = issue(root.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    // A newer token replaces the first.
+    let (_, second) = issue(other).await;
+    let use_token = |token: &Value, password: &str| {
+        let body = json!({"token": token, "password": password});
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/v1/auth/reset-password",
+                None,
+                Some(body),
+            )
+            .await
+        }
+    };
+    let (status, body) = use_token(&first["token"], "brand new pass").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "token");
+    let (status, body) = use_token(&second["token"], "short").await;
+    assert_eq!(body["error"]["field"], "password", "{status}");
+    let (status, _) = use_token(&second["token"], "brand new pass").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Once only; the old password is gone, the new one works; the old session ended.
+    assert_eq!(
+        use_token(&second["token"], "another new pass").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    app.refused_within(&access, 5).await;
+    assert_eq!(app.login("forgetful").await.0, StatusCode::UNAUTHORIZED);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "forgetful", "password": "brand new pass"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Audited, without the token.
+    let (_, page) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/audit?limit=10",
+            Some(&root),
+            None,
+        )
+        .await;
+    let text = page.to_string();
+    assert!(
+        text.contains("user.password_reset_issued") && text.contains("\"user.password_reset\"")
+    );
+    for t in [&first["token"], &second["token"]] {
+        assert!(!text.contains(t.as_str().expect("token")));
+    }
+    app.cleanup().await;
+}

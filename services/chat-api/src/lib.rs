@@ -33,6 +33,20 @@ pub fn main() -> anyhow::Result<()> {
                 println!("search index rebuilt: {n} messages");
                 Ok(())
             }
+            Some(settings::Command::Stats) => {
+                let pool = db::pool::pool(&settings.db)?;
+                let presence = kit::presence::Presence::new(
+                    kit::redis::pool(&settings.redis)?,
+                    &settings.redis.prefix,
+                    std::time::Duration::from_secs(20),
+                );
+                let bus = bus::Bus::new(&settings.bus, "chat-api-stats");
+                let stats = domain::stats::compute(&pool, &presence, &bus)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+                Ok(())
+            }
             None => build(settings).await?.run_until_terminated().await,
         }
     })

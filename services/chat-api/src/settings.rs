@@ -60,4 +60,6 @@ pub struct Settings {
 pub enum Command {
     /// Rebuilds the message search index from MySQL (safe while chat-api serves).
     SearchRebuild,
+    /// Prints the platform statistics (`GET /admin/stats`) as JSON.
+    Stats,
 }

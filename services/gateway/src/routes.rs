@@ -55,7 +55,11 @@ pub fn upstream_for(path: &str) -> Option<Upstream> {
 pub fn is_public(path: &str) -> bool {
     matches!(
         path.trim_end_matches('/'),
-        "/auth/register" | "/auth/login" | "/auth/refresh" | "/cascade/register"
+        "/auth/register"
+            | "/auth/login"
+            | "/auth/refresh"
+            | "/auth/reset-password"
+            | "/cascade/register"
     )
 }
 

@@ -65,6 +65,35 @@ pub async fn disable_user(
     Ok(HttpResponse::Ok().json(user))
 }
 
+/// A one-time password-reset token for the user, shown this once (hand it over out of
+/// band; they set a new password with `POST /auth/reset-password`). Valid 24 h; a new
+/// one replaces it. Never a password in a response or a log.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/reset-password", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = common_proto::rest::PasswordResetIssued), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reset_password(
+    state: web::Data<State>,
+    me: Admin,
+    id: web::Path<UserId>,
+) -> ApiResult<HttpResponse> {
+    let issued = moderation::issue_reset(&state, &me.0, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(issued))
+}
+
+/// Sets a new password with a one-time reset token; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth", request_body = common_proto::rest::ResetPassword,
+    responses((status = 204, description = "password set"), (status = 422, body = ErrorBody, description = "bad token or password")))]
+pub async fn use_reset(
+    state: web::Data<State>,
+    body: web::Json<common_proto::rest::ResetPassword>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    moderation::reset_password(&state, &body.token, body.password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Enables a disabled account again.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path)),

@@ -13,7 +13,7 @@ use actix_web::web;
 pub use admin::{
     __path_audit, __path_disable_user, __path_enable_user, __path_end_session,
     __path_list_sessions, __path_list_users, __path_logout_all, __path_logout_user,
-    __path_set_role,
+    __path_reset_password, __path_set_role, __path_use_reset,
 };
 pub use login::__path_login;
 pub use logout::__path_logout;
@@ -28,6 +28,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/auth/refresh", web::post().to(refresh::refresh))
         .route("/api/v1/auth/logout", web::post().to(logout::logout))
         .route("/api/v1/auth/logout-all", web::post().to(admin::logout_all))
+        .route(
+            "/api/v1/auth/reset-password",
+            web::post().to(admin::use_reset),
+        )
+        .route(
+            "/api/v1/admin/users/{id}/reset-password",
+            web::post().to(admin::reset_password),
+        )
         .route("/api/v1/admin/users", web::get().to(admin::list_users))
         .route(
             "/api/v1/admin/users/{id}/disable",

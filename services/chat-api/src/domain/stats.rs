@@ -22,25 +22,33 @@ pub async fn stats(state: &State) -> Result<AdminStats> {
     {
         return Ok(stats.clone());
     }
+    let stats = compute(&state.pool, &state.presence, &state.bus).await?;
+    *cached = Some((Instant::now(), stats.clone()));
+    Ok(stats)
+}
+
+/// One computation, uncached (also `chat-api stats`, for `scripts/admin.sh stats`).
+pub async fn compute(
+    pool: &db::Pool,
+    presence: &kit::presence::Presence,
+    bus: &bus::Bus,
+) -> Result<AdminStats> {
     let now = Utc::now();
     let counts = {
-        let mut conn = state.conn().await?;
+        let mut conn = db::pool::conn(pool).await?;
         db::stats::counts(&mut conn, now.naive_utc(), DAYS).await?
     };
-    let online_now = state.presence.online_count().await.ok();
-    let queues = bus::topology::queue_depths(&state.bus)
-        .await
-        .ok()
-        .map(|qs| {
-            qs.into_iter()
-                .map(|q| QueueCount {
-                    name: q.name,
-                    messages: q.messages,
-                    consumers: q.consumers,
-                })
-                .collect()
-        });
-    let stats = AdminStats {
+    let online_now = presence.online_count().await.ok();
+    let queues = bus::topology::queue_depths(bus).await.ok().map(|qs| {
+        qs.into_iter()
+            .map(|q| QueueCount {
+                name: q.name,
+                messages: q.messages,
+                consumers: q.consumers,
+            })
+            .collect()
+    });
+    Ok(AdminStats {
         users: UserCounts {
             total: counts.users_total,
             disabled: counts.users_disabled,
@@ -62,7 +70,5 @@ pub async fn stats(state: &State) -> Result<AdminStats> {
         online_now,
         queues,
         computed_at: Utc.from_utc_datetime(&now.naive_utc()),
-    };
-    *cached = Some((Instant::now(), stats.clone()));
-    Ok(stats)
+    })
 }
