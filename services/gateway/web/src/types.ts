@@ -199,3 +199,13 @@ export type ServerFrame =
   | { type: 'pins.updated'; conversation_id: ConversationId; message_id: string; pinned: boolean }
   | { type: 'sync.done'; conversation_id: ConversationId; last_seq: number; has_more: boolean; last_rev?: number | null }
   | { type: 'error'; code: string; message: string; client_msg_id?: string }
+
+/** `GET /admin/stats`: the platform at a glance (computed at most every 30 s). */
+export interface AdminStats {
+  users: { total: number; disabled: number; active_today: number; active_7_days: number }
+  conversations: { direct: number; group: number }
+  messages_per_day: { day: string; messages: number }[]
+  online_now?: number | null
+  queues?: { name: string; messages: number; consumers: number }[] | null
+  computed_at: string
+}
