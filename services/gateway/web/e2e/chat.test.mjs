@@ -293,7 +293,9 @@ test('blocking: the blocked side cannot write into the direct chat until unblock
   await openChatWith(alice, bob)
   await alice.page.getByTestId('block-toggle').click()
   await alice.page.getByTestId('block-toggle').filter({ hasText: /Unblock|取消屏蔽/ }).waitFor()
-  await openChatWith(bob, alice)
+  // Bob still has the chat in his list (opening a new one with Alice would be refused).
+  await bob.page.locator('[data-role=conv-item]').filter({ hasText: alice.username.toUpperCase() }).click()
+  await bob.page.getByTestId('chat-title').filter({ hasText: alice.username.toUpperCase() }).waitFor()
   await say(bob, 'can you hear me')
   await bob.page.getByTestId('pending').filter({ hasText: /blocked/ }).waitFor()
   await alice.page.getByTestId('block-toggle').click()
