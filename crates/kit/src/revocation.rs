@@ -40,7 +40,16 @@ pub struct Revocations {
     /// Ended sessions: every token carrying that `sid` is void (no newer token is ever
     /// issued for an ended session: its refresh family is revoked).
     sessions: Arc<RwLock<std::collections::HashSet<String>>>,
-    changed: broadcast::Sender<(UserId, i64)>,
+    changed: broadcast::Sender<Revoked>,
+}
+
+/// A revocation newly seen by this process's copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    /// Every token of the user issued at or before this time (ms).
+    User(UserId, i64),
+    /// Every token of this session (`sid`).
+    Session(String),
 }
 
 impl Default for Revocations {
@@ -92,12 +101,12 @@ impl Revocations {
             Err(_) => false,
         };
         if newer {
-            let _ = self.changed.send((user, before_ms));
+            let _ = self.changed.send(Revoked::User(user, before_ms));
         }
     }
 
-    /// New revocations as they are seen (the gateway closes those users' sockets).
-    pub fn subscribe(&self) -> broadcast::Receiver<(UserId, i64)> {
+    /// New revocations as they are seen (the gateway closes those sockets).
+    pub fn subscribe(&self) -> broadcast::Receiver<Revoked> {
         self.changed.subscribe()
     }
 
@@ -167,8 +176,16 @@ impl Revocations {
         if let Ok(mut map) = self.before.write() {
             *map = entries.into_iter().collect();
         }
+        let ended: std::collections::HashSet<String> = ended.into_iter().collect();
+        let new: Vec<String> = match self.sessions.read() {
+            Ok(known) => ended.difference(&known).cloned().collect(),
+            Err(_) => Vec::new(),
+        };
         if let Ok(mut s) = self.sessions.write() {
-            *s = ended.into_iter().collect();
+            *s = ended;
+        }
+        for sid in new {
+            let _ = self.changed.send(Revoked::Session(sid));
         }
         Ok(n)
     }
@@ -281,7 +298,7 @@ mod tests {
         assert!(!r.is_revoked(8, 1_000), "other users are untouched");
         r.apply(7, 1_500); // an older one read again: no change, no news
         assert!(r.is_revoked(7, 2_000));
-        assert_eq!(news.try_recv().ok(), Some((7, 2_000)));
+        assert_eq!(news.try_recv().ok(), Some(Revoked::User(7, 2_000)));
         assert!(news.try_recv().is_err());
         let id = ulid::Ulid::generate().to_string();
         let ms = issued_ms(&id).expect("a ULID");

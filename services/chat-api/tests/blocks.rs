@@ -128,12 +128,15 @@ async fn a_blocked_user_cannot_open_or_send_into_a_direct_chat_but_groups_and_th
     // The list.
     let (status, list) = s.get("/api/v1/users/me/blocks", 0).await;
     assert_eq!(status, StatusCode::OK);
-    let list = list.as_array().expect("test step");
+    let list = list["items"].as_array().expect("test step");
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["user_id"], s.id(1));
     assert_eq!(list[0]["username"], "user1");
     assert!(list[0]["blocked_at"].is_string());
-    assert_eq!(s.get("/api/v1/users/me/blocks", 1).await.1, json!([]));
+    assert_eq!(
+        s.get("/api/v1/users/me/blocks", 1).await.1,
+        json!({"items": []})
+    );
 
     // Unblocking restores sending; a second unblock is 404.
     assert_eq!(
@@ -247,9 +250,7 @@ async fn blocking_rules_yourself_strangers_and_the_limit() {
         "{body}"
     );
     assert_eq!(
-        s.get("/api/v1/users/me/blocks", 0)
-            .await
-            .1
+        s.get("/api/v1/users/me/blocks", 0).await.1["items"]
             .as_array()
             .expect("test step")
             .len(),

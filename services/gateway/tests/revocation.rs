@@ -75,8 +75,8 @@ async fn closed(
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_disable_closes_the_sockets_and_ends_the_token_on_every_gateway() {
+/// auth and two gateways in front of it: (database, AMQP prefix, gateway a, gateway b).
+async fn two_gateways() -> (TestDb, String, String, String) {
     kit::telemetry::init_for_tests();
     let db = TestDb::new().await;
     let keys = testkit::keys();
@@ -103,10 +103,14 @@ async fn a_disable_closes_the_sockets_and_ends_the_token_on_every_gateway() {
     .expect("auth");
     let auth_url = format!("http://127.0.0.1:{}", auth.port);
     tokio::spawn(auth.run_until(std::future::pending()));
-    let (a, b) = (
-        gateway(keys, &auth_url, &amqp, &redis).await,
-        gateway(keys, &auth_url, &amqp, &redis).await,
-    );
+    let a = gateway(keys, &auth_url, &amqp, &redis).await;
+    let b = gateway(keys, &auth_url, &amqp, &redis).await;
+    (db, amqp, a, b)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_disable_closes_the_sockets_and_ends_the_token_on_every_gateway() {
+    let (db, amqp, a, b) = two_gateways().await;
     let (_, admin) = testkit::user_with_token(&db.url, "boss", "admin").await;
     let (mut to_401, mut to_close) = (Vec::new(), Vec::new());
     for trial in 0..20 {
@@ -185,4 +189,95 @@ async fn trial_once(
     assert_eq!((code_a, code_b), (Some(4003), Some(4003)));
     let last_close = at_a.max(at_b).duration_since(disabled);
     (first_401.unwrap_or_default(), last_close)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ending_one_session_closes_that_devices_socket_only() {
+    let (db, amqp, a, b) = two_gateways().await;
+    let creds = json!({"username": "traveller", "password": "correct horse"});
+    let client = reqwest::Client::new();
+    let register = client
+        .post(format!("http://{a}/api/v1/auth/register"))
+        .json(&creds)
+        .send()
+        .await
+        .expect("register");
+    assert!(register.status().is_success());
+    // Two devices: two logins, two sessions.
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let pair: Value = client
+            .post(format!("http://{a}/api/v1/auth/login"))
+            .json(&creds)
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        tokens.push(pair["access_token"].as_str().expect("token").to_owned());
+    }
+    let ws = |gw: &str, token: &str| format!("ws://{gw}/api/v1/realtime/ws?token={token}");
+    let (phone, _) = connect_async(ws(&b, &tokens[0]))
+        .await
+        .expect("phone socket");
+    let (mut laptop, _) = connect_async(ws(&b, &tokens[1]))
+        .await
+        .expect("laptop socket");
+    let (status, sessions) = call(&a, Method::GET, "/users/me/sessions", &tokens[1], None).await;
+    assert_eq!(status, StatusCode::OK, "{sessions}");
+    let phone_session = sessions["items"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["current"] == false)
+        .expect("the other session")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let watch_phone = tokio::spawn(closed(phone));
+    let (status, _) = call(
+        &a,
+        Method::DELETE,
+        &format!("/users/me/sessions/{phone_session}"),
+        &tokens[1],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let ended = Instant::now();
+    let (code, at) = watch_phone.await.expect("watch");
+    assert_eq!(
+        code,
+        Some(4003),
+        "the phone's socket on the other gateway closed"
+    );
+    assert!(at.duration_since(ended) < Duration::from_secs(5));
+    // The laptop's socket and token are untouched.
+    use futures_util::SinkExt;
+    laptop
+        .send(Ws::text(json!({"type": "ping"}).to_string()))
+        .await
+        .expect("send");
+    let pong = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match laptop.next().await {
+                Some(Ok(Ws::Text(t))) if t.contains("pong") => return true,
+                Some(Ok(Ws::Text(_))) => {}
+                _ => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(pong, Ok(true), "the laptop's socket stays open");
+    assert_eq!(
+        call(&b, Method::GET, "/users/me", &tokens[1], None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&b, Method::GET, "/users/me", &tokens[0], None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    db.drop_db().await;
+    testkit::drop_amqp(&amqp).await;
 }

@@ -192,10 +192,10 @@ pub async fn logout_all(state: web::Data<State>, me: AuthUser) -> ApiResult<Http
 
 /// The caller's signed-in devices (logins), most recently used first.
 #[utoipa::path(get, path = "/api/v1/users/me/sessions", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = [common_proto::rest::Session]), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = common_proto::rest::Items<common_proto::rest::Session>), (status = 401, body = ErrorBody)))]
 pub async fn list_sessions(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResponse> {
     let items = moderation::sessions(&state, &me).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(common_proto::rest::Items { items }))
 }
 
 /// Ends one of the caller's sessions (a lost phone): its refresh token stops at once, its

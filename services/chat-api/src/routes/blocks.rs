@@ -1,6 +1,9 @@
 use crate::{domain::blocks, routes::caller, state::State};
 use actix_web::{HttpRequest, HttpResponse, web};
-use common_proto::{error::ErrorBody, rest::BlockedUser};
+use common_proto::{
+    error::ErrorBody,
+    rest::{BlockedUser, Items},
+};
 use kit::{ApiResult, auth::AuthUser};
 
 /// Blocks a user: they cannot open a direct chat with the caller or send into theirs
@@ -36,11 +39,12 @@ pub async fn unblock_user(
 
 /// The users the caller blocked, newest first (the whole list; at most 1 000).
 #[utoipa::path(get, path = "/api/v1/users/me/blocks", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = Vec<BlockedUser>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Items<BlockedUser>), (status = 401, body = ErrorBody)))]
 pub async fn list_blocks(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(blocks::list(&state, &caller(&req, &me)).await?))
+    let items = blocks::list(&state, &caller(&req, &me)).await?;
+    Ok(HttpResponse::Ok().json(Items { items }))
 }

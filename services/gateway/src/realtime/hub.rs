@@ -22,6 +22,8 @@ pub struct ConnHandle {
     pub revoked: Arc<Notify>,
     /// When the token the socket was opened with was issued (ms).
     pub issued_ms: i64,
+    /// The session (`sid`) of that token: ending the session closes the socket.
+    pub sid: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -99,6 +101,23 @@ impl Hub {
         told
     }
 
+    /// Closes every socket of this node opened with a token of session `sid` (one device
+    /// signed out); returns how many were told. A scan of the node's sockets: sessions
+    /// end rarely, and a socket does not know its user's other sessions.
+    pub fn end_session(&self, sid: &str) -> usize {
+        let Ok(conns) = self.conns.lock() else {
+            return 0;
+        };
+        let mut told = 0;
+        for handle in conns.values().flatten() {
+            if handle.sid.as_deref() == Some(sid) {
+                handle.revoked.notify_one();
+                told += 1;
+            }
+        }
+        told
+    }
+
     /// Hands `text` to every socket of this node (system broadcasts).
     pub fn deliver_all(&self, text: &Arc<str>) -> usize {
         let Ok(conns) = self.conns.lock() else {
@@ -150,6 +169,7 @@ mod tests {
                 tx,
                 revoked: Arc::new(Notify::new()),
                 issued_ms: 0,
+                sid: Some(format!("s-{id}")),
                 overflow: Arc::new(Notify::new()),
             },
             rx,

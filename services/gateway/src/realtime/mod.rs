@@ -172,6 +172,7 @@ pub async fn connect(
         overflow: overflow.clone(),
         revoked: revoked.clone(),
         issued_ms: kit::revocation::issued_ms(&claims.jti).unwrap_or(claims.iat * 1000),
+        sid: claims.sid.clone(),
     };
     rt.hub
         .register(user, handle, rt.limits.connections_per_user)
@@ -274,7 +275,8 @@ pub async fn keep_presence(rt: web::Data<Realtime>, mut shutdown: ShutdownSignal
     }
 }
 
-/// Closes the sockets of users whose sessions were ended, as this node's copy of the
+/// Closes the sockets of users whose sessions were ended (all of them, or one device's),
+/// as this node's copy of the
 /// revocations learns of them (`kit::revocation`; within one poll of the change).
 pub async fn close_revoked(
     revocations: kit::revocation::Revocations,
@@ -286,10 +288,17 @@ pub async fn close_revoked(
         tokio::select! {
             _ = shutdown.wait() => return,
             next = news.recv() => match next {
-                Ok((user, before)) => {
+                Ok(kit::revocation::Revoked::User(user, before)) => {
                     let closed = hub.revoke(user, before);
                     if closed > 0 {
                         tracing::info!(user, closed, "sessions ended: sockets closed");
+                        metrics::counter!("ws_revoked_closes_total").increment(closed as u64);
+                    }
+                }
+                Ok(kit::revocation::Revoked::Session(sid)) => {
+                    let closed = hub.end_session(&sid);
+                    if closed > 0 {
+                        tracing::info!(closed, "one session ended: its sockets closed");
                         metrics::counter!("ws_revoked_closes_total").increment(closed as u64);
                     }
                 }
