@@ -43,6 +43,25 @@ fn audit_entry(
     }
 }
 
+/// Inserts a platform and its audit row in one transaction.
+async fn insert_audited(
+    conn: &mut diesel_async::AsyncMysqlConnection,
+    actor: Option<UserId>,
+    action: &'static str,
+    new: &db::cascade::NewPlatform<'_>,
+) -> Result<PlatformRow, db::DbError> {
+    conn.transaction::<_, db::DbError, _>(async |t| {
+        let id = db::cascade::insert(t, new).await?;
+        let row = db::cascade::by_id(t, id)
+            .await?
+            .ok_or(db::DbError::NotFound)?;
+        let detail = serde_json::json!({"name": row.name, "level": row.level});
+        db::audit::append(t, audit_entry(actor, action, &row, detail)).await?;
+        Ok(row)
+    })
+    .await
+}
+
 /// Adds a validated peer: one parent at most, codes unique. Audited.
 pub async fn create(
     state: &State,
@@ -62,32 +81,15 @@ pub async fn create(
             "this platform already has a parent",
         ));
     }
-    let created = conn
-        .transaction::<_, db::DbError, _>(async |t| {
-            let id = db::cascade::insert(
-                t,
-                &db::cascade::NewPlatform {
-                    code: &c.code,
-                    name: c.name.trim(),
-                    relation: &c.relation,
-                    level: c.level,
-                    api_url: c.api_url.as_deref(),
-                    token_hash,
-                },
-            )
-            .await?;
-            let row = db::cascade::by_id(t, id)
-                .await?
-                .ok_or(db::DbError::NotFound)?;
-            let detail = serde_json::json!({"name": row.name, "level": row.level});
-            db::audit::append(
-                t,
-                audit_entry(Some(actor), "cascade.platform_added", &row, detail),
-            )
-            .await?;
-            Ok(row)
-        })
-        .await;
+    let new = db::cascade::NewPlatform {
+        code: &c.code,
+        name: c.name.trim(),
+        relation: &c.relation,
+        level: c.level,
+        api_url: c.api_url.as_deref(),
+        token_hash,
+    };
+    let created = insert_audited(&mut conn, Some(actor), "cascade.platform_added", &new).await;
     created.map_err(|e| match e {
         db::DbError::Unique(_) => ApiError::conflict(
             common_proto::error::ErrorCode::Conflict,
@@ -186,32 +188,17 @@ pub async fn register(
         None => match state.enrol_token_hash.as_deref() {
             Some(h) if same(h, presented) => {
                 // A child enrolled itself with the pre-shared token: audited (no actor).
-                let id = conn
-                    .transaction::<_, db::DbError, _>(async |t| {
-                        let id = db::cascade::insert(
-                            t,
-                            &db::cascade::NewPlatform {
-                                code: &r.code,
-                                name: r.name.trim(),
-                                relation: "child",
-                                level: r.level,
-                                api_url: r.api_url.as_deref(),
-                                token_hash: Some(presented),
-                            },
-                        )
-                        .await?;
-                        let row = db::cascade::by_id(t, id)
-                            .await?
-                            .ok_or(db::DbError::NotFound)?;
-                        let detail = serde_json::json!({"name": row.name, "level": row.level});
-                        db::audit::append(
-                            t,
-                            audit_entry(None, "cascade.child_enrolled", &row, detail),
-                        )
-                        .await?;
-                        Ok(id)
-                    })
-                    .await?;
+                let new = db::cascade::NewPlatform {
+                    code: &r.code,
+                    name: r.name.trim(),
+                    relation: "child",
+                    level: r.level,
+                    api_url: r.api_url.as_deref(),
+                    token_hash: Some(presented),
+                };
+                let id = insert_audited(&mut conn, None, "cascade.child_enrolled", &new)
+                    .await?
+                    .id;
                 (id, true)
             }
             _ => {
