@@ -49,6 +49,17 @@ check "me is the user" test "$(jq -r .username /tmp/e2e_body.$$)" = "$user"
 check "search finds the user" bash -c "curl -fsS '$api/users/search?q=$user' -H 'authorization: Bearer $access' | jq -e '.items[0].username == \"$user\"' >/dev/null"
 check "refresh 200" test "$(status -X POST "$api/auth/refresh" -H 'content-type: application/json' -d "{\"refresh_token\":\"$refresh\"}")" = 200
 check "spent refresh 401" test "$(status -X POST "$api/auth/refresh" -H 'content-type: application/json' -d "{\"refresh_token\":\"$refresh\"}")" = 401
+# A reused refresh token is a theft signal: that session's access tokens end too.
+session_ended() {
+  for _ in $(seq 1 50); do
+    [ "$(status "$api/users/me" -H "authorization: Bearer $access")" = 401 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "the reused session's access token is refused within 5 s" session_ended
+check "login again 200" test "$(status -X POST "$api/auth/login" -H 'content-type: application/json' -d "{\"username\":\"$user\",\"password\":\"e2e password\"}")" = 200
+access="$(jq -r .access_token /tmp/e2e_body.$$)"
 check "openapi.json lists auth" bash -c "curl -fsS '$gw/openapi.json' | jq -e '.paths[\"/api/v1/auth/login\"].post' >/dev/null"
 check "docs served offline" bash -c "curl -fsS '$gw/docs/' | grep -qi swagger"
 check "admin.sh create-admin" bash -c "echo 'admin password 1' | INSTANT_DATABASE_URL='$INSTANT_DATABASE_URL' '$ROOT/scripts/admin.sh' create-admin e2e_admin_$$ >/dev/null"
