@@ -9,6 +9,7 @@
 pub mod bus;
 pub mod error;
 pub mod rest;
+pub mod text;
 pub mod ws;
 
 /// A user's id. Integers, but clients must treat every id as opaque.

@@ -13,9 +13,15 @@ pub async fn me(state: &State, id: i64) -> ApiResult<User> {
         .ok_or_else(|| ApiError::unauthorized("account no longer exists"))
 }
 
-/// Applies validated profile changes.
+/// Applies validated profile changes. An avatar must be a file the user can read, else
+/// "no such file" — the same answer whether it does not exist or is someone else's.
 pub async fn update(state: &State, id: i64, changes: ProfileChanges) -> ApiResult<User> {
     let mut conn = db::pool::conn(&state.pool).await?;
+    if let Some(Some(file)) = &changes.avatar_file_id
+        && db::files::readable(&mut conn, file, id).await?.is_none()
+    {
+        return Err(ApiError::validation("avatar_file_id", "no such file"));
+    }
     Ok(db::users::update_profile(&mut conn, id, changes)
         .await?
         .to_public())

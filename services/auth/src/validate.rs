@@ -61,10 +61,10 @@ pub fn display_name(name: &str) -> Result<String, ApiError> {
             format!("must be 1 to {MAX_DISPLAY_NAME_CHARS} characters"),
         ));
     }
-    if trimmed.chars().any(char::is_control) {
+    if trimmed.chars().any(common_proto::text::is_hidden_control) {
         return Err(ApiError::validation(
             "display_name",
-            "must not contain control characters",
+            "must not contain control, bidirectional or zero-width characters",
         ));
     }
     Ok(trimmed.to_owned())
@@ -120,5 +120,8 @@ mod tests {
         assert_eq!(display_name("  Ann ").expect("valid"), "Ann");
         assert!(display_name("   ").is_err());
         assert!(display_name("a\u{7}b").is_err());
+        assert!(display_name("evil\u{202E}gnp.exe").is_err());
+        assert!(display_name("zero\u{200B}width").is_err());
+        assert_eq!(display_name("张三 (Zhang)").expect("valid"), "张三 (Zhang)");
     }
 }

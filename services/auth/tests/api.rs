@@ -150,6 +150,11 @@ async fn validation_errors_name_the_field() {
             json!({"username": "bob", "password": "long enough", "display_name": ""}),
             "display_name",
         ),
+        // A right-to-left override would show "Admin\u{202E}nimdA" as someone else.
+        (
+            json!({"username": "bob", "password": "long enough", "display_name": "Ann\u{202E}nnA"}),
+            "display_name",
+        ),
     ];
     for (body, field) in cases {
         let (status, err) = app.post("/api/v1/auth/register", body.clone()).await;
@@ -363,6 +368,40 @@ async fn profile_update_get_and_search() {
     let me: Value = res.json().await.expect("json");
     assert_eq!(me["display_name"], "Frank Zappa");
     assert_eq!(me["bio"], "composer");
+    // An avatar is a file the user can read: george's upload and a made-up id get the
+    // same "no such file" (no existence oracle); frank's own upload is accepted.
+    let file = |owner: &str, id: &str| {
+        format!(
+            "INSERT INTO files (id, uploader_id, filename, storage_key, size, content_type, sha256, \
+             is_avatar, created_at) SELECT '{id}', id, 'a.png', 'k/{id}', 1, 'image/png', \
+             REPEAT('0', 64), FALSE, NOW(6) FROM users WHERE username = '{owner}'"
+        )
+    };
+    testkit::exec_sql(&app.db.url, &file("george", "01JGE0RGEAAAAAAAAAAAAAAAAA")).await;
+    testkit::exec_sql(&app.db.url, &file("frank", "01JFRANKAAAAAAAAAAAAAAAAAA")).await;
+    let mut answers = Vec::new();
+    for id in [
+        "01JGE0RGEAAAAAAAAAAAAAAAAA",
+        "01JN0SUCHAAAAAAAAAAAAAAAAA",
+        "01JFRANKAAAAAAAAAAAAAAAAAA",
+    ] {
+        let res = app
+            .client
+            .patch(format!("{}/api/v1/users/me", app.base))
+            .bearer_auth(&token)
+            .json(&json!({"avatar_file_id": id}))
+            .send()
+            .await
+            .expect("patch");
+        answers.push((res.status(), res.json::<Value>().await.expect("json")));
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "someone else's file reads as no such file"
+    );
+    assert_eq!(answers[0].0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answers[0].1["error"]["field"], "avatar_file_id");
+    assert_eq!(answers[2].0, StatusCode::OK, "{}", answers[2].1);
     let res = app
         .client
         .patch(format!("{}/api/v1/users/me", app.base))

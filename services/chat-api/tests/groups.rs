@@ -545,9 +545,33 @@ async fn mutes_size_limit_and_updates() {
         (view["name"].clone(), view["announcement"].clone()),
         (json!("renamed"), Value::Null)
     );
+    // An avatar is a file the actor can read; someone else's upload is "no such file",
+    // the same answer as an id that does not exist.
+    let theirs = s.file_row(4, "image/png").await;
+    let mine = s.file_row(0, "image/png").await;
+    let (status, err) = s
+        .call(
+            Method::PATCH,
+            &patch,
+            0,
+            Some(json!({"avatar_file_id": theirs})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["message"], "avatar_file_id: no such file");
+    let (status, view) = s
+        .call(
+            Method::PATCH,
+            &patch,
+            0,
+            Some(json!({"avatar_file_id": mine})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
     for (body, field) in [
         (json!({"name": ""}), "name"),
         (json!({"name": "x".repeat(101)}), "name"),
+        (json!({"name": "team\u{202E}maet"}), "name"),
         (json!({"announcement": "x".repeat(2001)}), "announcement"),
         (
             json!({"avatar_file_id": "../../etc/passwd"}),

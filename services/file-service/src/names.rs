@@ -13,12 +13,7 @@ pub fn clean(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let kept: String = base
         .chars()
-        .filter(|c| {
-            !c.is_control()
-                && !matches!(*c,
-                    '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-                    | '\u{061C}' | '\u{FEFF}')
-        })
+        .filter(|c| !common_proto::text::is_hidden_control(*c))
         .collect();
     let trimmed = kept.trim().trim_start_matches('.');
     let mut end = trimmed.len().min(MAX_NAME_BYTES);

@@ -73,7 +73,8 @@ pub(crate) fn check_code(code: &str, own: &str) -> Result<(), ApiError> {
 
 pub(crate) fn check_name(name: &str) -> Result<(), ApiError> {
     let n = name.trim().chars().count();
-    if !(1..=MAX_NAME_CHARS).contains(&n) || name.chars().any(char::is_control) {
+    if !(1..=MAX_NAME_CHARS).contains(&n) || name.chars().any(common_proto::text::is_hidden_control)
+    {
         return Err(ApiError::validation(
             "name",
             format!("must be 1 to {MAX_NAME_CHARS} characters"),

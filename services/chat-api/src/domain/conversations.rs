@@ -48,7 +48,7 @@ pub async fn create(
             let chars = name.chars().count();
             if chars == 0
                 || chars > limits::MAX_GROUP_NAME_CHARS
-                || name.chars().any(char::is_control)
+                || name.chars().any(common_proto::text::is_hidden_control)
             {
                 return Err(Error::invalid(
                     "name",

@@ -248,8 +248,10 @@ async fn apply_locked(
         }
         Op::Update(fields) => {
             policy::may_edit(role)?;
+            // A file the actor can read, else "no such file" — the same answer for one
+            // that exists but is not theirs to use (no existence oracle).
             if let Some(Some(file)) = &fields.avatar_file_id
-                && db::files::by_id(c, file).await?.is_none()
+                && db::files::readable(c, file, actor).await?.is_none()
             {
                 return Err(Error::invalid("avatar_file_id", "no such file").into());
             }

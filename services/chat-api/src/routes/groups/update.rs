@@ -29,7 +29,10 @@ pub async fn update_group(
     let name = name.map(|n| n.trim().to_owned());
     if let Some(n) = &name {
         let chars = n.chars().count();
-        if chars == 0 || chars > limits::MAX_GROUP_NAME_CHARS || n.chars().any(char::is_control) {
+        if chars == 0
+            || chars > limits::MAX_GROUP_NAME_CHARS
+            || n.chars().any(common_proto::text::is_hidden_control)
+        {
             return Err(ApiError::validation(
                 "name",
                 format!("must be 1 to {} characters", limits::MAX_GROUP_NAME_CHARS),
