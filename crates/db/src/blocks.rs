@@ -143,6 +143,24 @@ pub async fn blocks(
         .is_some())
 }
 
+/// Whether either of `a` and `b` blocked the other (one query).
+pub async fn either_way(
+    c: &mut AsyncMysqlConnection,
+    a: UserId,
+    b: UserId,
+) -> Result<bool, DbError> {
+    Ok(blocks::table
+        .filter(
+            (blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(b)))
+                .or(blocks::blocker_id.eq(b).and(blocks::blocked_id.eq(a))),
+        )
+        .select(blocks::blocker_id)
+        .first::<UserId>(c)
+        .await
+        .optional()?
+        .is_some())
+}
+
 /// `blocker`'s list, newest first (at most `MAX_BLOCKS` rows exist).
 pub async fn list(
     c: &mut AsyncMysqlConnection,

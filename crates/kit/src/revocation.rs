@@ -81,13 +81,6 @@ impl Revocations {
         self.sessions.read().is_ok_and(|s| s.contains(sid))
     }
 
-    /// Records a session ended (until the next poll replaces the copy).
-    pub fn end_session(&self, sid: String) {
-        if let Ok(mut s) = self.sessions.write() {
-            s.insert(sid);
-        }
-    }
-
     /// Records a revocation seen (a later one for the same user replaces an earlier
     /// one); subscribers hear of it when it is new.
     pub fn apply(&self, user: UserId, before_ms: i64) {

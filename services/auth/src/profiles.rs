@@ -35,9 +35,7 @@ pub async fn get(state: &State, caller: i64, id: i64) -> ApiResult<User> {
         .ok_or_else(|| ApiError::not_found("user"))?;
     if caller != id {
         let mut conn = db::pool::conn(&state.pool).await?;
-        if db::blocks::blocks(&mut conn, caller, id).await?
-            || db::blocks::blocks(&mut conn, id, caller).await?
-        {
+        if db::blocks::either_way(&mut conn, caller, id).await? {
             user.online = None;
         }
     }
