@@ -8,6 +8,8 @@ export INSTANT_PORT_BASE="${INSTANT_E2E_PORT_BASE:-18080}"
 export INSTANT_DB_NAME=instant_e2e
 export INSTANT_AMQP_PREFIX=e2e.
 export INSTANT_REDIS_PREFIX="e2e:$$:"
+# Per-request and per-delivery lines (debug) for the trace check below.
+export INSTANT_LOG="info,lapin=warn,actix_server=warn,kit::http=debug,bus=debug"
 # The lifecycle load below registers and logs in its own users from this one address.
 export INSTANT_RATE_LIMIT_AUTH_PER_MINUTE="${INSTANT_RATE_LIMIT_AUTH_PER_MINUTE:-300}"
 source "$(dirname "$0")/lib.sh"
@@ -156,6 +158,22 @@ lifecycle_load() { # mode, users, rate
   grep -E '^  (changes|devices|invariants)' "$RUN_DIR/lifecycle-$1.out" >&2
 }
 build_loadcheck
+# One trace per message: a send with a traceparent of our own, received by a socket, must
+# show its trace id in the logs of the gateway (request and delivery), chat-api,
+# persistence-worker and push-worker.
+one_trace() {
+  local out id
+  out="$("$(profile_dir)/loadcheck" --gateway "$gw" --mode trace)" || { echo "$out"; return 1; }
+  id="$(awk '$1 == "trace_id" {print $2}' <<<"$out")"
+  [ "${#id}" = 32 ] || return 1
+  sleep 1
+  for svc in gateway chat-api persistence-worker push-worker; do
+    grep -q "\"trace_id\":\"$id\"" "$RUN_DIR/$svc.log" || { log "trace $id not in $svc.log"; return 1; }
+  done
+  grep "\"trace_id\":\"$id\"" "$RUN_DIR/gateway.log" | grep -q '"name":"delivery"' \
+    || { log "trace $id: no delivery line in gateway.log"; return 1; }
+}
+check "one send's trace id in the logs of gateway, chat-api, persistence-worker, push-worker" one_trace
 check "lifecycle load in a group: every device equals history" lifecycle_load group 6 30
 check "lifecycle load in direct chats: every device equals history" lifecycle_load direct 10 40
 

@@ -16,6 +16,7 @@ use lapin::{
     options::{BasicAckOptions, BasicNackOptions},
 };
 use std::{future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use tracing::Instrument;
 
 /// Work done for a batch. Returns one verdict per message (`Err(reason)` = poison), or
 /// `Err(HandlerError::Retry)` when nothing could be done now (the whole batch is retried).
@@ -134,11 +135,23 @@ async fn process<H: BatchHandler>(
                 // the newest: a batch is the oldest unacked deliveries of this channel (one
                 // batch at a time, tags ascending), so that ack covers exactly the rest.
                 let mut newest_ok = None;
-                for (i, delivery) in deliveries.iter().enumerate() {
+                for (i, (delivery, msg)) in deliveries.iter().zip(&batch).enumerate() {
+                    let span = msg.span(queue);
                     match verdicts.get(i) {
-                        Some(Ok(())) => newest_ok = Some(delivery),
-                        Some(Err(reason)) => dead_letter(queue, delivery, reason).await?,
-                        None => dead_letter(queue, delivery, "handler gave no verdict").await?,
+                        Some(Ok(())) => {
+                            span.in_scope(|| tracing::debug!("handled"));
+                            newest_ok = Some(delivery);
+                        }
+                        Some(Err(reason)) => {
+                            dead_letter(queue, delivery, reason)
+                                .instrument(span)
+                                .await?
+                        }
+                        None => {
+                            dead_letter(queue, delivery, "handler gave no verdict")
+                                .instrument(span)
+                                .await?
+                        }
                     }
                 }
                 if let Some(newest) = newest_ok {

@@ -289,13 +289,7 @@ async fn handle_one<H: Handler>(
     shutdown: &mut ShutdownSignal,
 ) -> lapin::Result<Outcome> {
     let msg = Incoming::from_delivery(&delivery);
-    let span = tracing::info_span!(
-        "delivery",
-        %queue,
-        routing_key = %msg.routing_key,
-        message_id = msg.message_id.as_deref().unwrap_or(""),
-        request_id = msg.request_id.as_deref().unwrap_or(""),
-    );
+    let span = msg.span(queue);
     let mut retry = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
     loop {
         let started = std::time::Instant::now();
@@ -310,7 +304,10 @@ async fn handle_one<H: Handler>(
             Err(_) => Err(HandlerError::Poison("handler panicked".into())),
         };
         match result {
-            Ok(()) => return Ok(Outcome::Ack),
+            Ok(()) => {
+                span.in_scope(|| tracing::debug!("handled"));
+                return Ok(Outcome::Ack);
+            }
             Err(HandlerError::Poison(reason)) => {
                 span.in_scope(|| tracing::warn!(%reason, "dead-lettering poison message"));
                 delivery

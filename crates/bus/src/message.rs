@@ -1,7 +1,9 @@
-//! What goes onto and comes off the bus: JSON envelopes with the request id as a header.
+//! What goes onto and comes off the bus: JSON envelopes with the request id and the W3C
+//! trace context (`traceparent`) as headers, so one trace follows a message across services.
 
 use crate::consumer::HandlerError;
-use common_proto::bus::{Envelope, HEADER_REQUEST_ID};
+use common_proto::bus::{Envelope, HEADER_REQUEST_ID, HEADER_TRACEPARENT};
+use kit::trace::Trace;
 use lapin::{
     BasicProperties,
     message::Delivery,
@@ -18,7 +20,8 @@ pub struct Outgoing {
     pub message_id: String,
     /// The envelope kind: AMQP `type`.
     pub kind: String,
-    pub request_id: Option<String>,
+    /// The trace this publish belongs to (the request's, or the delivery's being handled).
+    pub trace: Option<Trace>,
     /// Integer headers for consumers that decide before parsing the body
     /// (e.g. `x-members-version`).
     pub headers: Vec<(String, i64)>,
@@ -29,14 +32,14 @@ impl Outgoing {
     pub fn envelope<T: Serialize>(
         routing_key: impl Into<String>,
         envelope: &Envelope<T>,
-        request_id: Option<String>,
+        trace: Option<Trace>,
     ) -> serde_json::Result<Self> {
         Ok(Self {
             routing_key: routing_key.into(),
             payload: serde_json::to_vec(envelope)?,
             message_id: envelope.id.clone(),
             kind: envelope.kind.clone(),
-            request_id,
+            trace,
             headers: Vec::new(),
         })
     }
@@ -47,14 +50,13 @@ impl Outgoing {
         self
     }
 
-    /// Persistent JSON with id, type, timestamp and the request id header.
+    /// Persistent JSON with id, type, timestamp and the trace headers.
     pub(crate) fn properties(&self) -> BasicProperties {
         let mut headers = FieldTable::default();
-        if let Some(id) = &self.request_id {
-            headers.insert(
-                HEADER_REQUEST_ID.into(),
-                AMQPValue::LongString(LongString::from(id.as_bytes().to_vec())),
-            );
+        if let Some(trace) = &self.trace {
+            let text = |v: &str| AMQPValue::LongString(LongString::from(v.as_bytes().to_vec()));
+            headers.insert(HEADER_REQUEST_ID.into(), text(&trace.request_id));
+            headers.insert(HEADER_TRACEPARENT.into(), text(&trace.traceparent()));
         }
         for (name, value) in &self.headers {
             headers.insert(name.as_str().into(), AMQPValue::LongLongInt(*value));
@@ -75,7 +77,9 @@ pub struct Incoming {
     pub routing_key: String,
     pub payload: Vec<u8>,
     pub message_id: Option<String>,
-    pub request_id: Option<String>,
+    /// The publisher's trace continued (a new span of the same trace id), or a new trace
+    /// when the message carried none.
+    pub trace: Trace,
     pub redelivered: bool,
     /// Quorum queues count deliveries (`x-delivery-count`); `None` on classic queues.
     pub delivery_count: Option<i64>,
@@ -87,11 +91,19 @@ impl Incoming {
     pub(crate) fn from_delivery(d: &Delivery) -> Self {
         let headers = d.properties.headers().as_ref();
         let header = |name: &str| headers.and_then(|h| h.inner().get(name).cloned());
-        let request_id = header(HEADER_REQUEST_ID).and_then(|v| match v {
-            AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
-            AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
-            _ => None,
-        });
+        let text = |name: &str| {
+            header(name).and_then(|v| match v {
+                AMQPValue::LongString(s) => {
+                    Some(String::from_utf8_lossy(s.as_bytes()).into_owned())
+                }
+                AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
+                _ => None,
+            })
+        };
+        let trace = Trace::continue_or_start(
+            text(HEADER_REQUEST_ID).as_deref(),
+            text(HEADER_TRACEPARENT).as_deref(),
+        );
         let delivery_count = header("x-delivery-count").and_then(|v| match v {
             AMQPValue::LongLongInt(n) => Some(n),
             AMQPValue::LongInt(n) => Some(n.into()),
@@ -120,11 +132,24 @@ impl Incoming {
                 .message_id()
                 .as_ref()
                 .map(|s| s.as_str().to_owned()),
-            request_id,
+            trace,
             redelivered: d.redelivered,
             delivery_count,
             headers: ints,
         }
+    }
+
+    /// The tracing span of this delivery's work: every log line inside carries the
+    /// message's trace id (the one its HTTP request started).
+    pub fn span(&self, queue: &str) -> tracing::Span {
+        tracing::info_span!(
+            "delivery",
+            %queue,
+            routing_key = %self.routing_key,
+            message_id = self.message_id.as_deref().unwrap_or(""),
+            request_id = %self.trace.request_id,
+            trace_id = %self.trace.trace_id(),
+        )
     }
 
     /// Parses the payload as an envelope; a payload that does not parse is poison.

@@ -44,17 +44,17 @@ impl Publisher {
     }
 
     /// `data` as an envelope of `kind` from this origin (`id` is what consumers deduplicate
-    /// on), carrying `request_id` for tracing across the bus.
+    /// on), carrying `trace` (the request's or the delivery's) across the bus.
     pub fn outgoing<T: serde::Serialize>(
         &self,
         routing_key: impl Into<String>,
         kind: &str,
         id: impl Into<String>,
         data: T,
-        request_id: Option<String>,
+        trace: Option<kit::trace::Trace>,
     ) -> Result<Outgoing, PublishError> {
         let envelope = common_proto::bus::Envelope::new(id, kind, self.origin.clone(), data);
-        Outgoing::envelope(routing_key, &envelope, request_id)
+        Outgoing::envelope(routing_key, &envelope, trace)
             .map_err(|e| PublishError::Encode(e.to_string()))
     }
 

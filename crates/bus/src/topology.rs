@@ -249,3 +249,33 @@ pub async fn queue_depths(bus: &crate::Bus) -> Result<Vec<QueueDepth>, crate::Co
     let _ = ch.close(200, "done".into()).await;
     Ok(out)
 }
+
+/// How often [`export_queue_depths`] samples.
+pub const QUEUE_SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Samples [`queue_depths`] every [`QUEUE_SAMPLE_EVERY`] until shutdown, as the gauges
+/// `bus_queue_messages{queue}` and `bus_queue_consumers{queue}` (the contract's queue
+/// names, without the deployment's prefix) — what the dashboard's queue panels and the
+/// "dead letters waiting" alert read. Run by more than one worker deployment, so the
+/// figures survive one of them being down; dashboards take `max by (queue)`.
+pub async fn export_queue_depths(bus: crate::Bus, mut shutdown: kit::lifecycle::ShutdownSignal) {
+    let prefix = bus.settings().prefix.clone();
+    loop {
+        match queue_depths(&bus).await {
+            Ok(depths) => {
+                for q in depths {
+                    let queue = q.name.strip_prefix(&prefix).unwrap_or(&q.name).to_owned();
+                    metrics::gauge!("bus_queue_messages", "queue" => queue.clone())
+                        .set(f64::from(q.messages));
+                    metrics::gauge!("bus_queue_consumers", "queue" => queue)
+                        .set(f64::from(q.consumers));
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "queue depths not sampled"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(QUEUE_SAMPLE_EVERY) => {}
+            _ = shutdown.wait() => return,
+        }
+    }
+}

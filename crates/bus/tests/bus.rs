@@ -31,6 +31,9 @@ async fn cleanup(bus: &Bus) {
     bus.close().await;
 }
 
+/// The trace every test message belongs to.
+const TRACE_PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 fn message(conversation: i64, text: &str) -> Outgoing {
     let env = Envelope::new(
         ulid::Ulid::generate().to_string(),
@@ -41,7 +44,10 @@ fn message(conversation: i64, text: &str) -> Outgoing {
     Outgoing::envelope(
         routing::chat_message(conversation),
         &env,
-        Some("req-1".into()),
+        Some(kit::trace::Trace::continue_or_start(
+            Some("req-1"),
+            Some(TRACE_PARENT),
+        )),
     )
     .expect("serialise")
 }
@@ -117,9 +123,13 @@ async fn publish_and_consume(queue_type: QueueType) {
     let seen = rec.seen.lock().expect("lock")[0].clone();
     assert_eq!(seen.routing_key, "chat.message.conversation.1");
     assert_eq!(
-        seen.request_id.as_deref(),
-        Some("req-1"),
+        seen.trace.request_id, "req-1",
         "request id travels as a header"
+    );
+    assert_eq!(
+        seen.trace.trace_id(),
+        "4bf92f3577b34da6a3ce929d0e0e4736",
+        "the trace continues on the consumer's side"
     );
     let env: Envelope = seen.envelope().expect("envelope");
     assert_eq!(env.data["text"], "hello");

@@ -1,7 +1,11 @@
 //! The HTTP server every service runs: request ids, request metrics, JSON errors for bad
 //! bodies, queries and paths, and the `/health`, `/ready`, `/metrics` routes.
 
-use crate::{ApiError, readiness::Readiness};
+use crate::{
+    ApiError,
+    readiness::Readiness,
+    trace::{TRACEPARENT, Trace},
+};
 use actix_web::{
     App, Error, HttpMessage, HttpRequest, HttpResponse, HttpServer,
     body::MessageBody,
@@ -19,14 +23,10 @@ use tracing::Instrument;
 /// returned on every response.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The request id of the current request (also in its tracing span).
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
-impl RequestId {
-    pub fn of(req: &HttpRequest) -> Option<String> {
-        req.extensions().get::<RequestId>().map(|r| r.0.clone())
-    }
+/// The trace of the current request (its request id and W3C trace context; the trace id
+/// is also on its tracing span).
+pub fn trace_of(req: &HttpRequest) -> Option<Trace> {
+    req.extensions().get::<Trace>().cloned()
 }
 
 /// What [`start`] needs besides the routes.
@@ -215,17 +215,18 @@ async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let request_id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
-        .unwrap_or_else(|| ulid::Ulid::generate().to_string());
-    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let trace = Trace::continue_or_start(header(REQUEST_ID.as_str()), header(TRACEPARENT));
+    let request_id = trace.request_id.clone();
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.path(),
+        request_id = %request_id,
+        trace_id = %trace.trace_id(),
+    );
+    req.extensions_mut().insert(trace);
     let method = req.method().to_string();
-    let span =
-        tracing::info_span!("request", %method, path = %req.path(), request_id = %request_id);
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let route = res
@@ -239,6 +240,8 @@ async fn observe(
         .record(elapsed);
     if res.status().is_server_error() {
         span.in_scope(|| tracing::warn!(status = %status, elapsed, "request failed"));
+    } else {
+        span.in_scope(|| tracing::debug!(status = %status, elapsed, "request"));
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, value);

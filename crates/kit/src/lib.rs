@@ -17,6 +17,7 @@ pub mod redis;
 pub mod revocation;
 pub mod settings;
 pub mod telemetry;
+pub mod trace;
 pub mod worker;
 
 pub use error::{ApiError, ApiResult};

@@ -21,6 +21,7 @@ mod client;
 mod cpu;
 mod report;
 mod system;
+mod trace;
 
 use clap::Parser;
 
@@ -36,7 +37,8 @@ pub struct Args {
     /// `direct` (pairs of users in 1:1 conversations), `group` (one group of everyone),
     /// `closed` (--senders members of one group, each sending again as soon as its last
     /// send was answered: no --rate), `broadcast` (one admin broadcast to --connections
-    /// clients) or `events` (an event storm at --rate for --duration).
+    /// clients), `events` (an event storm at --rate for --duration) or `trace` (one send
+    /// with a `traceparent` of its own to a connected user; prints the trace id).
     #[arg(long, default_value = "direct")]
     pub mode: String,
     /// Users to drive.
@@ -102,8 +104,8 @@ async fn main() -> anyhow::Result<()> {
 /// The whole run; `Ok(true)` when every invariant held.
 pub async fn run(args: Args) -> anyhow::Result<bool> {
     anyhow::ensure!(
-        ["direct", "group", "closed", "broadcast", "events"].contains(&args.mode.as_str()),
-        "--mode is direct, group, closed, broadcast or events"
+        ["direct", "group", "closed", "broadcast", "events", "trace"].contains(&args.mode.as_str()),
+        "--mode is direct, group, closed, broadcast, events or trace"
     );
     anyhow::ensure!(args.users >= 2, "--users must be at least 2");
     anyhow::ensure!(
@@ -126,6 +128,9 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     }
     if args.mode == "events" {
         return system::event_storm(&args).await;
+    }
+    if args.mode == "trace" {
+        return trace::one_traced_send(&args).await;
     }
     let world = client::setup(&args).await?;
     let mut late = if args.changes > 0.0 {

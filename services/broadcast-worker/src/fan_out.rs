@@ -32,7 +32,7 @@ impl Handler for FanOut {
                 frame,
                 everyone: true,
             },
-            msg.request_id.clone(),
+            Some(msg.trace.clone()),
         );
         match self.publisher.send(out).await {
             Ok(()) => metrics::counter!("broadcast_fan_outs_total").increment(1),

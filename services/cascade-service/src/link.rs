@@ -94,7 +94,7 @@ impl Handler for Forward {
         envelope.path = visited;
         envelope.path.push(self.target_code.clone());
         envelope.hops += 1;
-        let out = Outgoing::envelope(self.routing_key, &envelope, msg.request_id.clone())
+        let out = Outgoing::envelope(self.routing_key, &envelope, Some(msg.trace.clone()))
             .map_err(|e| HandlerError::Poison(e.to_string()))?;
         self.to
             .publish(&out)

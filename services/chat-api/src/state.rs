@@ -31,17 +31,16 @@ impl State {
         Ok(db::pool::conn(&self.pool).await?)
     }
 
-    /// `data` as an envelope from this platform, carrying the request's id.
+    /// `data` as an envelope from this platform, carrying the request's trace.
     pub fn outgoing<T: Serialize>(
         &self,
-        request_id: Option<String>,
+        trace: Option<kit::trace::Trace>,
         routing_key: impl Into<String>,
         kind: &str,
         id: String,
         data: T,
     ) -> std::result::Result<Outgoing, PublishError> {
-        self.publisher
-            .outgoing(routing_key, kind, id, data, request_id)
+        self.publisher.outgoing(routing_key, kind, id, data, trace)
     }
 
     /// For news about state that is durable already (read cursors, notifications, group

@@ -87,7 +87,7 @@ impl Handler for Apply {
             kind::NOTIFICATIONS_CREATED,
             format!("{}.notify", event.id),
             data,
-            msg.request_id.clone(),
+            Some(msg.trace.clone()),
         );
         self.publisher
             .send_best_effort(live, "admin notifications")

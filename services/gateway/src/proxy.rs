@@ -14,7 +14,7 @@ use actix_web::{
 use awc::error::SendRequestError;
 use common_proto::error::ErrorCode;
 use futures_util::StreamExt;
-use kit::{ApiError, auth::Verifier, http::RequestId};
+use kit::{ApiError, auth::Verifier, http::trace_of, trace::TRACEPARENT};
 use std::{cell::Cell, rc::Rc, time::Duration};
 
 /// Per-process proxy configuration (the awc client itself is per worker: it is not `Send`).
@@ -138,12 +138,14 @@ pub async fn forward(
         .no_decompress()
         .timeout(config.timeout);
     for (name, value) in req.headers() {
-        if forwardable(name) && name != "x-request-id" {
+        if forwardable(name) && name != "x-request-id" && name != TRACEPARENT {
             outgoing = outgoing.append_header((name.clone(), value.clone()));
         }
     }
-    if let Some(id) = RequestId::of(&req) {
-        outgoing = outgoing.insert_header(("x-request-id", id));
+    if let Some(trace) = trace_of(&req) {
+        outgoing = outgoing
+            .insert_header(("x-request-id", trace.request_id.clone()))
+            .insert_header((TRACEPARENT, trace.traceparent()));
     }
     outgoing = outgoing
         .insert_header((
@@ -179,7 +181,7 @@ pub async fn forward(
 
     let mut builder = HttpResponse::build(response.status());
     for (name, value) in response.headers() {
-        if forwardable(name) && name != "x-request-id" {
+        if forwardable(name) && name != "x-request-id" && name != TRACEPARENT {
             builder.append_header((name.clone(), value.clone()));
         }
     }

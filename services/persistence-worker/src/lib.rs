@@ -9,7 +9,8 @@
 //! per batch. Here and not in a consumer of its own: the messages already arrive here in
 //! batches, so indexing costs no extra queue, delivery or ack per message.
 //! Metrics: `persistence_lag_seconds` (publish to commit), `persistence_messages_total`,
-//! `search_indexed_total`.
+//! `search_indexed_total`, and every contract queue's depth (`bus_queue_messages`,
+//! `bus_queue_consumers`, with push-worker).
 
 mod persist;
 pub mod settings;
@@ -36,6 +37,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         Worker::new("persistence-worker", &settings.listen, &settings.common)
             .ready("mysql", db::pool::check(pool))
             .ready("rabbitmq", bus.check())
+            .spawn({
+                let bus = bus.clone();
+                |stop| bus::topology::export_queue_depths(bus, stop)
+            })
             .spawn(|stop| bus::consume_batches(bus, PERSISTENCE_QUEUE, handler, batch, stop))
             .start()?,
     )

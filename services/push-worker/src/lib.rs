@@ -1,6 +1,7 @@
 //! `push-worker` consumes `realtime_push_queue` and routes each event to the gateway nodes
 //! holding its recipients: a message to a 500-member group costs one Redis round trip for
-//! presence and one broker publish per gateway node, whatever the group size.
+//! presence and one broker publish per gateway node, whatever the group size. It also
+//! samples the queue depths for the dashboard (`bus_queue_messages`, with persistence-worker).
 
 mod push;
 pub mod settings;
@@ -29,6 +30,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             .ready("mysql", db::pool::check(pool))
             .ready("redis", kit::redis::check(redis))
             .ready("rabbitmq", bus.check())
+            .spawn({
+                let bus = bus.clone();
+                |stop| bus::topology::export_queue_depths(bus, stop)
+            })
             .spawn(|stop| {
                 bus::consume_concurrent(bus, REALTIME_PUSH_QUEUE, handler, concurrency, stop)
             })

@@ -84,7 +84,7 @@ impl Push {
     async fn notify(
         &self,
         notifications: &[UserNotification],
-        request_id: Option<String>,
+        trace: Option<kit::trace::Trace>,
     ) -> Result<(), HandlerError> {
         for n in notifications {
             let notification = serde_json::to_value(&n.notification)
@@ -92,7 +92,7 @@ impl Push {
             self.fan_out(
                 &[n.user_id],
                 ServerFrame::Notification { notification },
-                request_id.clone(),
+                trace.clone(),
             )
             .await?;
         }
@@ -104,7 +104,7 @@ impl Push {
         &self,
         recipients: &[UserId],
         frame: ServerFrame,
-        request_id: Option<String>,
+        trace: Option<kit::trace::Trace>,
     ) -> Result<(), HandlerError> {
         let by_node = self.presence.nodes_of(recipients).await.map_err(retry)?;
         for (node, users) in by_node {
@@ -118,7 +118,7 @@ impl Push {
                 kind::DELIVERY_REQUESTED,
                 ulid::Ulid::generate().to_string(),
                 delivery,
-                request_id.clone(),
+                trace.clone(),
             );
             match self.publisher.send(out).await {
                 Ok(()) => metrics::counter!("push_node_publishes_total").increment(1),
@@ -136,7 +136,7 @@ impl Push {
 impl Handler for Push {
     async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
         let (envelope, event) = msg.event()?;
-        let request_id = msg.request_id.clone();
+        let trace = Some(msg.trace.clone());
         let Some(event) = event else {
             tracing::debug!(kind = %envelope.kind, "nothing to push");
             return Ok(());
@@ -151,7 +151,7 @@ impl Handler for Push {
                     .max(0) as f64
                     / 1e6;
                 metrics::histogram!("push_message_lag_seconds").record(lag);
-                self.fan_out(&members, ServerFrame::MessageNew { message }, request_id)
+                self.fan_out(&members, ServerFrame::MessageNew { message }, trace)
                     .await
             }
             BusEvent::MessageChanged(changed) => {
@@ -176,9 +176,9 @@ impl Handler for Push {
                     message,
                     change: Some(changed.change),
                 };
-                self.fan_out(&recipients, frame, request_id.clone()).await?;
+                self.fan_out(&recipients, frame, trace.clone()).await?;
                 match pin {
-                    Some(frame) => self.fan_out(&recipients, frame, request_id).await,
+                    Some(frame) => self.fan_out(&recipients, frame, trace).await,
                     None => Ok(()),
                 }
             }
@@ -189,7 +189,7 @@ impl Handler for Push {
                     user_id: read.user_id,
                     seq: read.seq,
                 };
-                self.fan_out(&members, frame, request_id).await
+                self.fan_out(&members, frame, trace).await
             }
             BusEvent::TypingStarted(typing) => {
                 let members = self.members(typing.conversation_id, None).await?;
@@ -207,7 +207,7 @@ impl Handler for Push {
                     conversation_id: typing.conversation_id,
                     user_id: typing.user_id,
                 };
-                self.fan_out(&others, frame, request_id).await
+                self.fan_out(&others, frame, trace).await
             }
             BusEvent::PresenceChanged(change) => {
                 let mut conn = db::pool::conn(&self.pool).await.map_err(retry)?;
@@ -233,7 +233,7 @@ impl Handler for Push {
                         user_id: change.user_id,
                         status: change.status,
                     },
-                    request_id,
+                    trace,
                 )
                 .await
             }
@@ -245,11 +245,11 @@ impl Handler for Push {
                 let frame = ServerFrame::ConversationUpdated {
                     conversation: update.conversation,
                 };
-                self.fan_out(&recipients, frame, request_id.clone()).await?;
-                self.notify(&update.notifications, request_id).await
+                self.fan_out(&recipients, frame, trace.clone()).await?;
+                self.notify(&update.notifications, trace).await
             }
             BusEvent::NotificationsCreated(created) => {
-                self.notify(&created.notifications, request_id).await
+                self.notify(&created.notifications, trace).await
             }
             _ => {
                 tracing::debug!(kind = %envelope.kind, "nothing to push");

@@ -144,7 +144,7 @@ async fn announce_group(state: &State, caller: &Caller, view: &Conversation) {
         notifications: Vec::new(),
     };
     let out = state.outgoing(
-        caller.request_id.clone(),
+        caller.trace.clone(),
         routing::conversation_notification(view.id),
         kind::CONVERSATION_UPDATED,
         ulid::Ulid::generate().to_string(),

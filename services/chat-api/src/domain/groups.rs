@@ -338,7 +338,7 @@ async fn publish(state: &State, caller: &Caller, applied: &Applied) {
     };
     let sent = state
         .outgoing(
-            caller.request_id.clone(),
+            caller.trace.clone(),
             routing::chat_message(conversation),
             kind::MESSAGE_SENT,
             message.id.clone(),
@@ -349,7 +349,7 @@ async fn publish(state: &State, caller: &Caller, applied: &Applied) {
         .publish_best_effort(sent, "group change: system message")
         .await;
     let updated = state.outgoing(
-        caller.request_id.clone(),
+        caller.trace.clone(),
         routing::conversation_notification(conversation),
         kind::CONVERSATION_UPDATED,
         ulid::Ulid::generate().to_string(),

@@ -378,7 +378,7 @@ async fn publish(
     let conversation = data.message.conversation_id;
     let out = state
         .outgoing(
-            caller.request_id.clone(),
+            caller.trace.clone(),
             routing::chat_message(conversation),
             kind::MESSAGE_CHANGED,
             ulid::Ulid::generate().to_string(),

@@ -84,7 +84,7 @@ pub async fn send(state: &State, caller: &Caller, mut send: SendMessage) -> Resu
     // brings the message to history; if it succeeded, consumers drop the duplicate by id.
     let out = state
         .outgoing(
-            caller.request_id.clone(),
+            caller.trace.clone(),
             routing::chat_message(message.conversation_id),
             kind::MESSAGE_SENT,
             message.id.clone(),
@@ -215,7 +215,7 @@ pub(crate) async fn publish_mentions(
         notifications: views::user_notifications(notes),
     };
     let out = state.outgoing(
-        caller.request_id.clone(),
+        caller.trace.clone(),
         routing::conversation_notification(conversation),
         kind::NOTIFICATIONS_CREATED,
         ulid::Ulid::generate().to_string(),
@@ -298,7 +298,7 @@ pub async fn mark_read(
             seq: cursor,
         };
         let out = state.outgoing(
-            caller.request_id.clone(),
+            caller.trace.clone(),
             routing::chat_read(conversation_id),
             kind::READ_MOVED,
             ulid::Ulid::generate().to_string(),

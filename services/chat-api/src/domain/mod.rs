@@ -115,12 +115,12 @@ impl<E: Into<Error>> From<E> for Undone {
     }
 }
 
-/// Who asks, and the request's id (it travels on the bus for tracing).
+/// Who asks, and the request's trace (it travels on the bus).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub id: common_proto::UserId,
     pub admin: bool,
-    pub request_id: Option<String>,
+    pub trace: Option<kit::trace::Trace>,
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub async fn broadcast(
         created_at: Utc::now(),
     };
     let out = state.outgoing(
-        caller.request_id.clone(),
+        caller.trace.clone(),
         routing::SYSTEM_BROADCAST,
         kind::BROADCAST_SENT,
         broadcast.id.clone(),
@@ -123,7 +123,7 @@ pub async fn report(
         occurred_at: Utc::now(),
     };
     let out = state.outgoing(
-        caller.request_id.clone(),
+        caller.trace.clone(),
         routing::SYSTEM_EVENT,
         kind::EVENT_REPORTED,
         event.id.clone(),

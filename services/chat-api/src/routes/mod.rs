@@ -75,7 +75,7 @@ pub(crate) fn caller(req: &HttpRequest, me: &kit::auth::AuthUser) -> crate::doma
     crate::domain::Caller {
         id: me.id,
         admin: me.is_admin(),
-        request_id: kit::http::RequestId::of(req),
+        trace: kit::http::trace_of(req),
     }
 }
 

@@ -205,10 +205,15 @@ async fn handle_text(
         ClientFrame::MessageSend { message } => {
             let cmid = message.client_msg_id.clone();
             let url = format!("{}/api/v1/messages", c.rt.chat_url);
+            // Each frame is a unit of work of its own: a new trace, as for a REST send.
+            let trace = kit::trace::Trace::start();
+            tracing::debug!(trace_id = %trace.trace_id(), "message.send frame");
             let reply = match c
                 .client
                 .post(url)
                 .bearer_auth(&c.token)
+                .insert_header(("x-request-id", trace.request_id.clone()))
+                .insert_header((kit::trace::TRACEPARENT, trace.traceparent()))
                 .send_json(&message)
                 .await
             {

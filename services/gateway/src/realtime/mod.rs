@@ -79,7 +79,7 @@ impl Realtime {
             kind,
             ulid::Ulid::generate().to_string(),
             data,
-            None,
+            Some(kit::trace::Trace::start()),
         );
         self.publisher.send_best_effort(out, kind).await;
     }
