@@ -176,6 +176,14 @@ one_trace() {
 check "one send's trace id in the logs of gateway, chat-api, persistence-worker, push-worker" one_trace
 check "lifecycle load in a group: every device equals history" lifecycle_load group 6 30
 check "lifecycle load in direct chats: every device equals history" lifecycle_load direct 10 40
+# The dashboard's and the alerts' queries name metrics the services really export.
+metrics_named_exist() {
+  local urls=() s
+  for s in "${SERVICES[@]}"; do urls+=("http://127.0.0.1:$(port_of "$s")/metrics"); done
+  ensure_tools_venv
+  "$TOOLS_VENV/bin/python" "$ROOT/scripts/monitoring_check.py" --scrape "${urls[@]}"
+}
+check "dashboard and alert queries name exported metrics (deploy/grafana, k8s/monitoring)" metrics_named_exist
 
 "$ROOT/scripts/down.sh"
 none_alive() { for s in "${SERVICES[@]}"; do ! alive "$s" || return 1; done; }

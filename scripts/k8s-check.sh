@@ -3,7 +3,8 @@
 #   yamllint over k8s/; `kubectl kustomize` of each overlay; kubernetes-validate --strict on
 #   the built-in kinds (at the oldest supported and the newest Kubernetes); the custom
 #   resources against the CRD schemas vendored in k8s/crds (or INSTANT_K8S_CRDS); the
-#   settings-drift and coverage checks of scripts/k8s_check.py.
+#   settings-drift and coverage checks of scripts/k8s_check.py; the alerts and dashboard
+#   (scripts/monitoring_check.py --offline, with promtool).
 # The Python tools live in the cached test-tools virtualenv (lib.sh: ensure_tools_venv).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -63,4 +64,19 @@ for path in sys.argv[1:3]:
     if set(secret["data"]) != template:
         sys.exit(f"{path}: keys {sorted(secret['data'])} differ from the template's {sorted(template)}")
 PY
+
+# The dashboard and the alerts (k8s/monitoring, deploy/grafana): the rule's shape, promtool
+# check + unit tests of every alert. promtool comes with Debian's prometheus package.
+if ! command -v promtool >/dev/null; then
+  is_root && command -v apt-get >/dev/null \
+    || die "promtool is missing: apt-get install --no-install-recommends prometheus (it brings promtool)"
+  log "installing promtool (Debian's prometheus package, without recommends)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
+  # Only promtool is wanted: a server its init script may have started is stopped.
+  /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+fi
+log "monitoring: PrometheusRule shape, promtool check rules + test rules, dashboard panels"
+kubectl kustomize k8s/monitoring >"$out/monitoring.yaml"
+"$VENV/bin/python" scripts/monitoring_check.py --offline || die "the monitoring checks failed"
 log "k8s manifests: all checks passed"

@@ -91,7 +91,7 @@ where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
     // Install the recorder before the first request so nothing is counted into the void.
-    crate::metrics::handle();
+    crate::metrics::install(spec.name);
     let listener = TcpListener::bind(&spec.listen)?;
     let port = listener.local_addr()?.port();
     let readiness = web::Data::new(spec.readiness.clone());

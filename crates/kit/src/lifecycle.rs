@@ -87,11 +87,17 @@ pub async fn termination() {
 /// calls that: the service's futures are then compiled once, in its library. Polled from
 /// `main.rs` instead, they were compiled again in the binary (35 s of a cold release build
 /// per binary for a 10-line `main.rs`).
+///
+/// `service` names the binary: the `service` label of every metric. The recorder is
+/// installed here, before the service builds anything, so what building registers (e.g.
+/// counters at zero) is exported.
 pub fn run_binary(
+    service: &'static str,
     common: &crate::settings::CommonSettings,
     run: impl std::future::Future<Output = anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
     crate::telemetry::init(&common.log, &common.log_format);
+    crate::metrics::install(service);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
@@ -107,9 +113,11 @@ macro_rules! service_main {
         /// The binary: settings from the environment, then serve until SIGTERM.
         pub fn main() -> anyhow::Result<()> {
             let settings = <$settings as clap::Parser>::parse();
-            $crate::lifecycle::run_binary(&settings.common.clone(), async move {
-                $build(settings).await?.run_until_terminated().await
-            })
+            $crate::lifecycle::run_binary(
+                env!("CARGO_PKG_NAME"),
+                &settings.common.clone(),
+                async move { $build(settings).await?.run_until_terminated().await },
+            )
         }
     };
 }

@@ -37,6 +37,15 @@ impl Readiness {
         }))
         .await;
         let all_up = results.iter().all(|(_, state)| state.is_ok());
+        // What the "not ready" alert reads (the kubelet's probes keep it fresh).
+        metrics::gauge!("service_ready").set(if all_up { 1.0 } else { 0.0 });
+        for (name, state) in &results {
+            metrics::gauge!("dependency_up", "dependency" => *name).set(if state.is_ok() {
+                1.0
+            } else {
+                0.0
+            });
+        }
         let checks = results
             .into_iter()
             .map(|(name, state)| {

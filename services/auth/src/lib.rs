@@ -30,25 +30,29 @@ pub use settings::Settings;
 /// otherwise serve until SIGTERM.
 pub fn main() -> anyhow::Result<()> {
     let settings = <Settings as clap::Parser>::parse();
-    kit::lifecycle::run_binary(&settings.common.clone(), async move {
-        match &settings.command {
-            Some(settings::Command::CreateAdmin { username }) => {
-                admin::create_admin_from_stdin(&settings, username).await
+    kit::lifecycle::run_binary(
+        env!("CARGO_PKG_NAME"),
+        &settings.common.clone(),
+        async move {
+            match &settings.command {
+                Some(settings::Command::CreateAdmin { username }) => {
+                    admin::create_admin_from_stdin(&settings, username).await
+                }
+                Some(
+                    settings::Command::Disable { username, .. }
+                    | settings::Command::Enable { username }
+                    | settings::Command::Logout { username },
+                ) => operator(&settings, username).await,
+                Some(settings::Command::AuditVerify) => {
+                    let pool = db::pool::pool(&settings.db)?;
+                    let rows = moderation::verify_chain(&pool).await?;
+                    println!("audit chain intact: {rows} rows");
+                    Ok(())
+                }
+                None => build(settings).await?.run_until_terminated().await,
             }
-            Some(
-                settings::Command::Disable { username, .. }
-                | settings::Command::Enable { username }
-                | settings::Command::Logout { username },
-            ) => operator(&settings, username).await,
-            Some(settings::Command::AuditVerify) => {
-                let pool = db::pool::pool(&settings.db)?;
-                let rows = moderation::verify_chain(&pool).await?;
-                println!("audit chain intact: {rows} rows");
-                Ok(())
-            }
-            None => build(settings).await?.run_until_terminated().await,
-        }
-    })
+        },
+    )
 }
 
 /// The service: state, routes, readiness.

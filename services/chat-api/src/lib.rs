@@ -25,31 +25,35 @@ use state::State;
 /// otherwise serve until SIGTERM.
 pub fn main() -> anyhow::Result<()> {
     let settings = <Settings as clap::Parser>::parse();
-    kit::lifecycle::run_binary(&settings.common.clone(), async move {
-        match &settings.command {
-            Some(settings::Command::SearchRebuild) => {
-                let pool = db::pool::pool(&settings.db)?;
-                let n = domain::search::rebuild(&pool).await?;
-                println!("search index rebuilt: {n} messages");
-                Ok(())
+    kit::lifecycle::run_binary(
+        env!("CARGO_PKG_NAME"),
+        &settings.common.clone(),
+        async move {
+            match &settings.command {
+                Some(settings::Command::SearchRebuild) => {
+                    let pool = db::pool::pool(&settings.db)?;
+                    let n = domain::search::rebuild(&pool).await?;
+                    println!("search index rebuilt: {n} messages");
+                    Ok(())
+                }
+                Some(settings::Command::Stats) => {
+                    let pool = db::pool::pool(&settings.db)?;
+                    let presence = kit::presence::Presence::new(
+                        kit::redis::pool(&settings.redis)?,
+                        &settings.redis.prefix,
+                        std::time::Duration::from_secs(20),
+                    );
+                    let bus = bus::Bus::new(&settings.bus, "chat-api-stats");
+                    let stats = domain::stats::compute(&pool, &presence, &bus)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{}", serde_json::to_string_pretty(&stats)?);
+                    Ok(())
+                }
+                None => build(settings).await?.run_until_terminated().await,
             }
-            Some(settings::Command::Stats) => {
-                let pool = db::pool::pool(&settings.db)?;
-                let presence = kit::presence::Presence::new(
-                    kit::redis::pool(&settings.redis)?,
-                    &settings.redis.prefix,
-                    std::time::Duration::from_secs(20),
-                );
-                let bus = bus::Bus::new(&settings.bus, "chat-api-stats");
-                let stats = domain::stats::compute(&pool, &presence, &bus)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                println!("{}", serde_json::to_string_pretty(&stats)?);
-                Ok(())
-            }
-            None => build(settings).await?.run_until_terminated().await,
-        }
-    })
+        },
+    )
 }
 
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {

@@ -49,6 +49,8 @@ impl Hub {
         }
         list.push(handle);
         metrics::gauge!("ws_connections").increment(1.0);
+        // Connects per second: a reconnect storm shows here before anywhere else.
+        metrics::counter!("ws_connects_total").increment(1);
         Ok(())
     }
 
