@@ -32,6 +32,9 @@ check() { # name, then a command that must succeed
 "$ROOT/scripts/up.sh"
 gw="http://127.0.0.1:$INSTANT_PORT_BASE"
 api="$gw/api/v1"
+# Everything published from here on is checked against /asyncapi.json at the end.
+ensure_tools_venv
+check "a tap on every routing key (for the AsyncAPI check)" "$TOOLS_VENV/bin/python" "$ROOT/scripts/asyncapi_check.py" tap --prefix e2e.
 
 all_alive() { for s in "${SERVICES[@]}"; do alive "$s" || return 1; done; }
 check "nine processes alive with pid files" all_alive
@@ -180,10 +183,11 @@ check "lifecycle load in direct chats: every device equals history" lifecycle_lo
 metrics_named_exist() {
   local urls=() s
   for s in "${SERVICES[@]}"; do urls+=("http://127.0.0.1:$(port_of "$s")/metrics"); done
-  ensure_tools_venv
   "$TOOLS_VENV/bin/python" "$ROOT/scripts/monitoring_check.py" --scrape "${urls[@]}"
 }
 check "dashboard and alert queries name exported metrics (deploy/grafana, k8s/monitoring)" metrics_named_exist
+check "every envelope published during e2e matches /asyncapi.json" \
+  "$TOOLS_VENV/bin/python" "$ROOT/scripts/asyncapi_check.py" check --prefix e2e. --doc "$gw/asyncapi.json" --min-kinds 6
 
 "$ROOT/scripts/down.sh"
 none_alive() { for s in "${SERVICES[@]}"; do ! alive "$s" || return 1; done; }

@@ -197,7 +197,7 @@ mysql_cmd() {
 # The Python test tools in one cached virtualenv (pinned): moto (the S3-compatible server
 # of file-service's tests), yamllint, kubernetes-validate and jsonschema (k8s-check.sh).
 TOOLS_VENV="${INSTANT_TOOLS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/instant/tools-venv}"
-TOOLS_PINS=(kubernetes-validate==1.37.0 yamllint==1.38.0 jsonschema==4.26.0 PyYAML==6.0.3 "moto[server]==5.2.5")
+TOOLS_PINS=(kubernetes-validate==1.37.0 yamllint==1.38.0 jsonschema==4.26.0 PyYAML==6.0.3 "moto[server]==5.2.5" pika==1.3.2)
 ensure_tools_venv() {
   export INSTANT_TOOLS_VENV="$TOOLS_VENV"
   if [ -f "$TOOLS_VENV/.pins" ] && [ "$(cat "$TOOLS_VENV/.pins")" = "${TOOLS_PINS[*]}" ]; then

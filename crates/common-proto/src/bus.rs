@@ -113,6 +113,23 @@ pub mod kind {
     /// `data` is the audit row ([`AuditRecorded`](super::AuditRecorded)); the envelope
     /// id is `audit-<row id>`, so a consumer drops a repeat.
     pub const AUDIT_RECORDED: &str = "system.audit_recorded";
+
+    /// Every kind above (the AsyncAPI document describes each).
+    pub const ALL: &[&str] = &[
+        MESSAGE_SENT,
+        MESSAGE_CHANGED,
+        READ_MOVED,
+        TYPING_STARTED,
+        DELIVERY_REQUESTED,
+        USER_ONLINE,
+        USER_OFFLINE,
+        BROADCAST_SENT,
+        EVENT_REPORTED,
+        CONVERSATION_UPDATED,
+        NOTIFICATIONS_CREATED,
+        CASCADE_STATUS_CHANGED,
+        AUDIT_RECORDED,
+    ];
 }
 
 /// The current envelope version.
@@ -176,6 +193,7 @@ impl<T> Envelope<T> {
 /// `system.notification.cascade.<code>`, kind `CASCADE_STATUS_CHANGED`: a peer's link
 /// went online or offline.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CascadeStatusChanged {
     pub code: String,
     pub status: String,
@@ -270,6 +288,7 @@ pub type MessageSent = crate::rest::Message;
 /// `data` of a `chat.message_changed` envelope: the message in its new state (its `rev`
 /// orders it; a consumer that has a higher rev for it already drops it) and what changed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageChanged {
     pub message: crate::rest::Message,
     pub change: MessageChange,
@@ -295,6 +314,7 @@ pub const HEADER_MEMBERS_VERSION: &str = "x-members-version";
 
 /// A notification for one user (part of [`ConversationUpdated`] and [`NotificationsCreated`]).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserNotification {
     pub user_id: crate::UserId,
     pub notification: crate::rest::Notification,
@@ -302,6 +322,7 @@ pub struct UserNotification {
 
 /// `system.notification.conversation.{id}`, kind `CONVERSATION_UPDATED`: a group changed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationUpdated {
     pub conversation_id: crate::ConversationId,
     /// What every member's socket receives as `conversation.updated`.
@@ -315,12 +336,14 @@ pub struct ConversationUpdated {
 
 /// `system.notification.conversation.{id}`, kind `NOTIFICATIONS_CREATED` (mentions).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationsCreated {
     pub notifications: Vec<UserNotification>,
 }
 
 /// `data` of a `chat.read_moved` envelope (routing key `chat.read.conversation.{id}`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadMoved {
     pub conversation_id: crate::ConversationId,
     pub user_id: crate::UserId,
@@ -329,6 +352,7 @@ pub struct ReadMoved {
 
 /// `data` of a `chat.typing_started` envelope.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TypingStarted {
     pub conversation_id: crate::ConversationId,
     pub user_id: crate::UserId,
@@ -336,6 +360,7 @@ pub struct TypingStarted {
 
 /// `data` of `user.went_online` / `user.went_offline`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PresenceChanged {
     pub user_id: crate::UserId,
     /// `online` or `offline`.

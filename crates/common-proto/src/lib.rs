@@ -6,6 +6,8 @@
 //! every service (and any external tool) can depend on it without pulling a runtime in.
 //! Wire changes are additive: fields are added, never renamed.
 
+#[cfg(feature = "openapi")]
+pub mod asyncapi;
 pub mod bus;
 pub mod error;
 pub mod rest;

@@ -35,6 +35,7 @@ pub enum ClientFrame {
 
 /// Server to client.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type")]
 pub enum ServerFrame {
     #[serde(rename = "pong")]
@@ -120,6 +121,7 @@ impl ServerFrame {
 /// `data` of a delivery request from push-worker to one gateway node: the frame once,
 /// with the users of that node who should get it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     pub recipients: Vec<UserId>,
     pub frame: ServerFrame,

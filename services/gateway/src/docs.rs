@@ -1,5 +1,6 @@
 //! `/openapi.json`: the specs every service generates from its own handlers, merged into
-//! one public document; `/docs`: Swagger UI served from vendored assets (no network).
+//! one public document; `/docs`: Swagger UI served from vendored assets (no network);
+//! `/asyncapi.json`: the bus as AsyncAPI 3, generated from `common-proto`'s types.
 
 use crate::proxy::ProxyConfig;
 use actix_web::{HttpResponse, web};
@@ -21,7 +22,7 @@ fn base() -> OpenApi {
             InfoBuilder::new()
                 .title("instant")
                 .version(env!("CARGO_PKG_VERSION"))
-                .description(Some("The public API of instant, through the gateway. Every error is {\"error\": {\"code\", \"message\"}}."))
+                .description(Some("The public API of instant, through the gateway. Every error is {\"error\": {\"code\", \"message\"}}. The bus (RabbitMQ exchange `instant_exchange`: routing keys, envelope kinds and their schemas, queues, headers) is described in AsyncAPI 3 at [/asyncapi.json](/asyncapi.json)."))
                 .build(),
         )
         .components(Some(ComponentsBuilder::new().security_scheme("bearer", bearer).build()))
@@ -63,6 +64,13 @@ pub async fn openapi(
         doc.info.description = Some(doc.info.description.unwrap_or_default() + &note);
     }
     HttpResponse::Ok().json(doc)
+}
+
+/// The bus's AsyncAPI document (built once: it depends on nothing but the types).
+pub async fn asyncapi() -> HttpResponse {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    HttpResponse::Ok()
+        .json(DOC.get_or_init(|| common_proto::asyncapi::document(env!("CARGO_PKG_VERSION"))))
 }
 
 pub async fn redirect_to_docs() -> HttpResponse {

@@ -8,7 +8,7 @@
 //! - `/api/v1/realtime/ws` is the WebSocket ([`realtime`]): delivery through a per-node
 //!   queue, presence leases in Redis, typing, sends answered by `ack`, `sync`;
 //! - `/openapi.json` merges the specs every service generates from its code, and `/docs`
-//!   serves Swagger UI from vendored assets ([`docs`]);
+//!   serves Swagger UI from vendored assets, `/asyncapi.json` describes the bus ([`docs`]);
 //! - `/` serves the web client (`services/gateway/web`) on the same origin ([`webapp`]).
 
 pub mod docs;
@@ -154,6 +154,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
                 .app_data(web::Data::new(client))
                 .route("/api/v1/realtime/ws", web::get().to(realtime::connect))
                 .route("/openapi.json", web::get().to(docs::openapi))
+                .route("/asyncapi.json", web::get().to(docs::asyncapi))
                 .route("/docs", web::get().to(docs::redirect_to_docs))
                 .service(docs::swagger_ui())
                 .service(

@@ -366,6 +366,32 @@ async fn openapi_and_docs_work_offline() {
         .await
         .expect("text");
     assert!(init.contains("/openapi.json"));
+    // The bus: linked from the API's description (shown on /docs), served beside it.
+    assert!(
+        spec["info"]["description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("(/asyncapi.json)")
+    );
+    let bus: Value = stack
+        .client
+        .get(stack.url("/asyncapi.json"))
+        .send()
+        .await
+        .expect("asyncapi")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(bus["asyncapi"], "3.0.0");
+    assert_eq!(
+        bus["channels"]["chatMessage"]["address"],
+        "chat.message.conversation.{conversationId}"
+    );
+    assert_eq!(
+        bus["components"]["messages"]["chat_message_sent"]["payload"]["properties"]["data"]["$ref"],
+        "#/components/schemas/Message"
+    );
+    assert!(bus["components"]["schemas"]["Message"]["properties"]["seq"].is_object());
     let ready: Value = stack
         .client
         .get(stack.url("/ready"))
