@@ -21,6 +21,9 @@ pub const EVENT_PROCESS_QUEUE: &str = "event_process_queue";
 /// bounded (`AUDIT_QUEUE_MAX_LENGTH`, oldest dropped first) so an absent consumer cannot
 /// fill the broker — the database keeps the whole log.
 pub const AUDIT_QUEUE: &str = "audit_queue";
+/// What outgoing webhooks are made of (chat-api consumes it: one delivery row per
+/// subscribed webhook, then its own retries).
+pub const WEBHOOK_QUEUE: &str = "webhook_queue";
 /// Messages `AUDIT_QUEUE` keeps at most.
 pub const AUDIT_QUEUE_MAX_LENGTH: i64 = 1_000_000;
 
@@ -44,6 +47,15 @@ pub const QUEUE_BINDINGS: &[(&str, &[&str])] = &[
     (BROADCAST_PROCESS_QUEUE, &["system.broadcast"]),
     (EVENT_PROCESS_QUEUE, &["system.event"]),
     (AUDIT_QUEUE, &[routing::SYSTEM_AUDIT]),
+    (
+        WEBHOOK_QUEUE,
+        &[
+            "chat.message.#",
+            "system.event",
+            "system.broadcast",
+            "system.notification.conversation.#",
+        ],
+    ),
 ];
 
 /// AMQP header carrying the request id, so one trace follows a message across services.

@@ -824,3 +824,86 @@ pub struct ResetPassword {
     pub token: String,
     pub password: String,
 }
+
+/// What a webhook can subscribe to: `message` (every message sent in its
+/// `conversation_ids`, or everywhere when absent), `mention` (a message that mentions a
+/// user of kind bot), `group` (a group changed: members, name, roles), `event` (an event
+/// was reported), `broadcast` (a system broadcast).
+pub const WEBHOOK_EVENTS: &[&str] = &["message", "mention", "group", "event", "broadcast"];
+
+/// An outgoing webhook (`/admin/webhooks`). `secret` is shown when it is created (or
+/// replaced) and never again.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_ids: Option<Vec<crate::ConversationId>>,
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /admin/webhooks`. Without `secret`, one is generated (256 bits, hex).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhook {
+    /// http(s); not a private, loopback or link-local address unless the platform allows it.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2048))]
+    pub url: String,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
+    pub events: Vec<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
+    pub conversation_ids: Option<Vec<crate::ConversationId>>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 16, max_length = 128))]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// `PATCH /admin/webhooks/{id}`: what is present changes. `conversation_ids: null` means
+/// every conversation.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhook {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub events: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<i64>>))]
+    pub conversation_ids: Option<Option<Vec<crate::ConversationId>>>,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// One delivery of one envelope to one webhook (`GET /admin/webhooks/{id}/deliveries`):
+/// `pending` (retrying until `deadline_at`), `delivered`, or `dead` (gave up; redeliver it).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    pub id: i64,
+    pub envelope_id: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub deadline_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<DateTime<Utc>>,
+}

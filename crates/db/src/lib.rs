@@ -23,6 +23,7 @@ pub mod search;
 pub mod stats;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 pub use error::DbError;
 pub use pool::{Conn, DbSettings, Pool};

@@ -273,7 +273,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Varchar,
+        secret -> Varchar,
+        events -> Text,
+        conversation_ids -> Nullable<Text>,
+        enabled -> Bool,
+        created_by -> BigInt,
+        created_at -> Datetime,
+        updated_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        envelope_id -> Varchar,
+        kind -> Varchar,
+        body -> Text,
+        traceparent -> Nullable<Varchar>,
+        status -> Varchar,
+        attempts -> Integer,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Varchar>,
+        next_attempt_at -> Datetime,
+        deadline_at -> Datetime,
+        created_at -> Datetime,
+        delivered_at -> Nullable<Datetime>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    webhooks,
+    webhook_deliveries,
     users,
     audit_log,
     audit_published,

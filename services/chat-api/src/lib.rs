@@ -11,6 +11,7 @@ mod openapi;
 mod routes;
 pub mod settings;
 mod state;
+mod webhooks;
 
 use actix_web::web;
 use kit::{
@@ -72,9 +73,35 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         .with("mysql", db::pool::check(pool.clone()))
         .with("redis", kit::redis::check(redis.clone()))
         .with("rabbitmq", bus.check());
+    // Outgoing webhooks: a consumer of webhook_queue records deliveries; the dispatcher
+    // sends them (never from a request).
+    let webhook_cache = std::sync::Arc::new(webhooks::Cache::default());
+    let webhook_wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let enqueue = std::sync::Arc::new(webhooks::consumer::Enqueue {
+        pool: pool.clone(),
+        cache: webhook_cache.clone(),
+        wake: webhook_wake.clone(),
+        retry_for: chrono::Duration::seconds(
+            settings.webhooks.retry_for_secs.min(30 * 86_400) as i64
+        ),
+    });
+    let dispatcher = std::sync::Arc::new(webhooks::dispatcher::Dispatcher::new(
+        pool.clone(),
+        webhook_cache.clone(),
+        webhook_wake.clone(),
+        &settings.webhooks,
+    )?);
     let tasks = vec![
         bus::connect_in_background(bus.clone(), shutdown.signal()),
         revocations,
+        tokio::spawn(bus::consume_concurrent(
+            bus.clone(),
+            common_proto::bus::WEBHOOK_QUEUE,
+            enqueue,
+            8,
+            shutdown.signal(),
+        )),
+        tokio::spawn(dispatcher.run(shutdown.signal())),
     ];
     let state = web::Data::new(State {
         sequencer: domain::sequencer::Sequencer::start(pool.clone(), settings.send_batch_max),
@@ -94,6 +121,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         ),
         bus: bus.clone(),
         stats: tokio::sync::Mutex::new(None),
+        webhooks: settings.webhooks.clone(),
+        webhook_cache,
+        webhook_wake,
     });
     let spec = ServerSpec::new("chat-api", &settings.listen, &settings.common, readiness)
         .max_json_bytes(settings.max_json_bytes);

@@ -5,10 +5,11 @@ use common_proto::{
     error::{ErrorBody, ErrorCode, ErrorDetail},
     rest::{
         Accepted, AddMembers, AdminStats, BlockedUser, Broadcast, Conversation, ConversationCounts,
-        CreateBroadcast, CreateConversation, DayCount, EditMessage, Event, MarkRead, Member,
-        Message, MessageReads, MuteMember, Notification, NotificationPage, Page, QueueCount,
-        Reaction, ReportEvent, SearchHit, SearchPage, SendMessage, SetRole, TransferOwnership,
-        UnreadCount, UpdateGroup, UserCounts,
+        CreateBroadcast, CreateConversation, CreateWebhook, DayCount, EditMessage, Event, MarkRead,
+        Member, Message, MessageReads, MuteMember, Notification, NotificationPage, Page,
+        QueueCount, Reaction, ReportEvent, SearchHit, SearchPage, SendMessage, SetRole,
+        TransferOwnership, UnreadCount, UpdateGroup, UpdateWebhook, UserCounts, Webhook,
+        WebhookDelivery,
     },
 };
 use utoipa::OpenApi;
@@ -20,15 +21,17 @@ use utoipa::OpenApi;
         message_reads, search_messages, get_stats, block_user, unblock_user, list_blocks,
         add_members, remove_member, update_group, set_role, mute_member, transfer_owner,
         list_notifications, unread_count, read_one, read_all,
-        create_broadcast, list_broadcasts, report_event, list_events),
+        create_broadcast, list_broadcasts, report_event, list_events,
+        create_webhook, list_webhooks, update_webhook, delete_webhook, list_deliveries, redeliver),
     components(schemas(Conversation, CreateConversation, Member, Message, Reaction, EditMessage, MessageReads, SearchHit, SearchPage, SendMessage, MarkRead, ConversationPage,
         AddMembers, UpdateGroup, SetRole, MuteMember, TransferOwnership, Notification, NotificationPage, UnreadCount,
         CreateBroadcast, Broadcast, Accepted, ReportEvent, Event, Page<Broadcast>, Page<Event>, ErrorBody, ErrorDetail, ErrorCode,
-        AdminStats, UserCounts, ConversationCounts, DayCount, QueueCount, BlockedUser)),
+        AdminStats, UserCounts, ConversationCounts, DayCount, QueueCount, BlockedUser,
+        CreateWebhook, UpdateWebhook, Webhook, WebhookDelivery)),
     tags((name = "conversations", description = "Direct and group conversations"), (name = "messages", description = "Send, history, read state"),
         (name = "groups", description = "Group administration: members, roles, mutes, ownership"),
         (name = "notifications", description = "The caller's notification inbox"),
-        (name = "admin", description = "Platform statistics (admins only)"))
+        (name = "admin", description = "Platform statistics and outgoing webhooks (admins only)"))
 )]
 struct ApiDoc;
 

@@ -51,6 +51,8 @@ pub struct Settings {
     /// for another word or a filter, instead of holding a connection.
     #[arg(long, env = "INSTANT_SEARCH_MAX_MS", default_value_t = 3000)]
     pub search_max_ms: u64,
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -62,4 +64,47 @@ pub enum Command {
     SearchRebuild,
     /// Prints the platform statistics (`GET /admin/stats`) as JSON.
     Stats,
+}
+
+/// Outgoing webhooks: how deliveries are sent and retried.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookSettings {
+    /// Let webhook URLs point at private, loopback and link-local addresses (the
+    /// platform's own network). Off: such a URL is refused when saved and when sent to
+    /// (every address the name resolves to is checked, so DNS cannot rebind past it).
+    #[arg(
+        long = "webhook-allow-private",
+        env = "INSTANT_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false
+    )]
+    pub allow_private: bool,
+    /// Milliseconds one delivery attempt may take (connect, send, answer).
+    #[arg(
+        long = "webhook-timeout-ms",
+        env = "INSTANT_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    pub timeout_ms: u64,
+    /// Seconds a delivery is retried before it is dead (exponential backoff from 1 s,
+    /// at most 5 min apart, with jitter).
+    #[arg(
+        long = "webhook-retry-for-secs",
+        env = "INSTANT_WEBHOOK_RETRY_FOR_SECS",
+        default_value_t = 24 * 3600
+    )]
+    pub retry_for_secs: u64,
+    /// Attempts in flight at once to one webhook, per chat-api replica.
+    #[arg(
+        long = "webhook-concurrency",
+        env = "INSTANT_WEBHOOK_CONCURRENCY",
+        default_value_t = 4
+    )]
+    pub concurrency: usize,
+    /// Most webhooks the platform may have.
+    #[arg(
+        long = "webhook-max",
+        env = "INSTANT_WEBHOOK_MAX",
+        default_value_t = 100
+    )]
+    pub max_webhooks: i64,
 }

@@ -23,9 +23,20 @@ pub(crate) struct State {
     pub presence: kit::presence::Presence,
     /// The last statistics and when they were computed (at most one computation per 30 s).
     pub stats: tokio::sync::Mutex<Option<(std::time::Instant, common_proto::rest::AdminStats)>>,
+    /// `INSTANT_WEBHOOK_*`.
+    pub webhooks: crate::settings::WebhookSettings,
+    /// The enabled webhooks (shared with the consumer and the dispatcher).
+    pub webhook_cache: std::sync::Arc<crate::webhooks::Cache>,
+    /// Wakes the dispatcher (a redelivery is due now).
+    pub webhook_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl State {
+    /// How long a delivery is retried.
+    pub fn webhook_retry_for(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.webhooks.retry_for_secs.min(30 * 86_400) as i64)
+    }
+
     /// A connection from the pool (an outage is `service_unavailable`).
     pub async fn conn(&self) -> Result<db::Conn> {
         Ok(db::pool::conn(&self.pool).await?)

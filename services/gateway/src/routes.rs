@@ -28,14 +28,14 @@ impl Upstream {
 }
 
 /// The owner of `/api/v1/<path>`, by its first segment, with two exceptions by the
-/// segments after it: accounts and the audit log are auth's, the statistics chat-api's
-/// (`admin/stats`); profiles are auth's, blocks chat-api's (`users/me/blocks`: they
+/// segments after it: accounts and the audit log are auth's, the statistics and the
+/// webhooks chat-api's (`admin/stats`, `admin/webhooks`); profiles are auth's, blocks chat-api's (`users/me/blocks`: they
 /// govern conversations).
 pub fn upstream_for(path: &str) -> Option<Upstream> {
     let mut segments = path.trim_start_matches('/').split('/');
     let first = segments.next().unwrap_or("");
     match (first, segments.next(), segments.next()) {
-        ("admin", Some("stats"), _) | ("users", Some("me"), Some("blocks")) => {
+        ("admin", Some("stats" | "webhooks"), _) | ("users", Some("me"), Some("blocks")) => {
             return Some(Upstream::ChatApi);
         }
         _ => {}
@@ -78,6 +78,10 @@ mod tests {
         assert_eq!(upstream_for("/users/5"), Some(Upstream::Auth));
         assert_eq!(upstream_for("/admin/users/5/disable"), Some(Upstream::Auth));
         assert_eq!(upstream_for("/admin/stats"), Some(Upstream::ChatApi));
+        assert_eq!(
+            upstream_for("/admin/webhooks/3/deliveries"),
+            Some(Upstream::ChatApi)
+        );
         assert_eq!(upstream_for("/users/me/blocks"), Some(Upstream::ChatApi));
         assert_eq!(upstream_for("/users/me/blocks/7"), Some(Upstream::ChatApi));
         assert_eq!(upstream_for("/users/me/sessions"), Some(Upstream::Auth));

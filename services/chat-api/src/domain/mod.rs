@@ -16,6 +16,7 @@ pub mod search;
 pub mod sequencer;
 pub mod stats;
 mod view;
+pub mod webhooks;
 
 use common_proto::error::{Classified, ErrorCode};
 

@@ -14,6 +14,7 @@ mod message_read;
 mod message_search;
 mod message_send;
 mod notifications;
+mod webhooks;
 
 use actix_web::{HttpRequest, web};
 
@@ -41,6 +42,10 @@ pub use message_search::__path_search_messages;
 pub use message_send::__path_send_message;
 pub use notifications::{
     __path_list as __path_list_notifications, __path_read_all, __path_read_one, __path_unread_count,
+};
+pub use webhooks::{
+    __path_create_webhook, __path_delete_webhook, __path_list_deliveries, __path_list_webhooks,
+    __path_redeliver, __path_update_webhook,
 };
 
 /// The use cases' view of who is asking (and the request id they put on the bus).
@@ -167,6 +172,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::put().to(groups::transfer_owner),
     )
     .route("/api/v1/admin/stats", web::get().to(admin_stats::get_stats))
+    .route(
+        "/api/v1/admin/webhooks",
+        web::post().to(webhooks::create_webhook),
+    )
+    .route(
+        "/api/v1/admin/webhooks",
+        web::get().to(webhooks::list_webhooks),
+    )
+    .route(
+        "/api/v1/admin/webhooks/{id}",
+        web::patch().to(webhooks::update_webhook),
+    )
+    .route(
+        "/api/v1/admin/webhooks/{id}",
+        web::delete().to(webhooks::delete_webhook),
+    )
+    .route(
+        "/api/v1/admin/webhooks/{id}/deliveries",
+        web::get().to(webhooks::list_deliveries),
+    )
+    .route(
+        "/api/v1/admin/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        web::post().to(webhooks::redeliver),
+    )
     .route(
         "/api/v1/users/me/blocks",
         web::get().to(blocks::list_blocks),
