@@ -197,9 +197,15 @@ async fn counter(p: &Platform, name: &str, direction: &str) -> f64 {
         .text()
         .await
         .expect("metrics text");
-    let prefix = format!("{name}{{direction=\"{direction}\"}} ");
+    // `name{...labels...} value`, whatever other labels (e.g. `service`) it carries.
+    let label = format!("direction=\"{direction}\"");
     text.lines()
-        .find_map(|l| l.strip_prefix(&prefix))
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .find(|l| {
+            l.split_once('}')
+                .is_some_and(|(labels, _)| labels.split([',', '{']).any(|x| x == label))
+        })
+        .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0.0)
 }
