@@ -907,3 +907,39 @@ pub struct WebhookDelivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<DateTime<Utc>>,
 }
+
+/// `POST /admin/bots`: a bot account (role `bot`: marked as a bot in every user view).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateBot {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A bot's API token, shown once (at creation and at each rotation). Exchange it for an
+/// access token with `POST /auth/bot-token`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BotToken {
+    pub bot: User,
+    pub token: String,
+}
+
+/// `POST /auth/bot-token`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BotTokenExchange {
+    pub token: String,
+}
+
+/// A short-lived access token (no refresh token: a bot exchanges its API token again).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessToken {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+}

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod blocks;
+pub mod bots;
 pub mod broadcasts;
 pub mod cascade;
 pub mod conversations;

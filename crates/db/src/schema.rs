@@ -308,7 +308,20 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
+diesel::table! {
+    bot_tokens (id) {
+        id -> BigInt,
+        bot_id -> BigInt,
+        token_hash -> Char,
+        created_by -> BigInt,
+        created_at -> Datetime,
+        last_used_at -> Nullable<Datetime>,
+        revoked_at -> Nullable<Datetime>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    bot_tokens,
     webhooks,
     webhook_deliveries,
     users,

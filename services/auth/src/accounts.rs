@@ -56,6 +56,8 @@ pub async fn login(
     let mut conn = db::pool::conn(&state.pool).await?;
     let user = db::users::by_username(&mut conn, username).await?;
     drop(conn);
+    // A bot has no password: it costs the dummy hash, like an unknown user.
+    let user = user.filter(|u| u.role != "bot");
     let ok = state
         .hasher
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))

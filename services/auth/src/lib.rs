@@ -7,6 +7,7 @@
 mod accounts;
 pub mod admin;
 pub mod audit_relay;
+mod bots;
 mod moderation;
 pub mod openapi;
 mod passwords;

@@ -40,7 +40,7 @@ pub fn admin_view(u: &db::users::UserRow) -> AdminUser {
     }
 }
 
-fn admin_only(actor: &AuthUser) -> ApiResult<()> {
+pub(crate) fn admin_only(actor: &AuthUser) -> ApiResult<()> {
     if actor.is_admin() {
         Ok(())
     } else {
@@ -49,7 +49,7 @@ fn admin_only(actor: &AuthUser) -> ApiResult<()> {
 }
 
 /// The transaction's outcome: a refusal keeps its status, anything else is the database's.
-enum Failed {
+pub(crate) enum Failed {
     Refused(ApiError),
     Db(db::DbError),
 }
@@ -285,6 +285,14 @@ pub async fn set_role(
     if role != "admin" && role != "user" {
         return Err(ApiError::validation("role", "must be admin or user"));
     }
+    let mut conn = db::pool::conn(&state.pool).await?;
+    if db::users::by_id(&mut conn, target)
+        .await?
+        .is_some_and(|u| u.role == "bot")
+    {
+        return Err(ApiError::validation("role", "a bot stays a bot"));
+    }
+    drop(conn);
     act(state, actor, target, Action::Role(role)).await
 }
 

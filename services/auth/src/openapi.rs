@@ -5,9 +5,9 @@ use crate::routes::*;
 use common_proto::{
     error::{ErrorBody, ErrorCode, ErrorDetail},
     rest::{
-        AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, LoginRequest,
-        PasswordResetIssued, RefreshRequest, RegisterRequest, ResetPassword, Session, SetUserRole,
-        TokenPair, UpdateProfile, User,
+        AccessToken, AdminUser, AdminUserPage, AuditEntry, AuditPage, BotToken, BotTokenExchange,
+        CreateBot, DisableUser, LoginRequest, PasswordResetIssued, RefreshRequest, RegisterRequest,
+        ResetPassword, Session, SetUserRole, TokenPair, UpdateProfile, User,
     },
 };
 use utoipa::OpenApi;
@@ -16,9 +16,9 @@ use utoipa::OpenApi;
 #[openapi(
     paths(register, login, refresh, logout, logout_all, get_me, update_me, get_user, search_users,
           list_users, disable_user, enable_user, logout_user, set_role, audit, list_sessions, end_session,
-          reset_password, use_reset),
-    components(schemas(PasswordResetIssued, ResetPassword, Session, AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, SetUserRole, RegisterRequest, LoginRequest, RefreshRequest, TokenPair, User, UpdateProfile, ErrorBody, ErrorDetail, ErrorCode)),
-    tags((name = "auth", description = "Registration, login and tokens"), (name = "users", description = "Profiles and search"), (name = "admin", description = "Accounts and the audit log (admins only)"))
+          reset_password, use_reset, create_bot, rotate_bot_token, revoke_bot_token, bot_token),
+    components(schemas(CreateBot, BotToken, BotTokenExchange, AccessToken, PasswordResetIssued, ResetPassword, Session, AdminUser, AdminUserPage, AuditEntry, AuditPage, DisableUser, SetUserRole, RegisterRequest, LoginRequest, RefreshRequest, TokenPair, User, UpdateProfile, ErrorBody, ErrorDetail, ErrorCode)),
+    tags((name = "auth", description = "Registration, login and tokens"), (name = "users", description = "Profiles and search"), (name = "admin", description = "Accounts, bots and the audit log (admins only)"))
 )]
 struct ApiDoc;
 

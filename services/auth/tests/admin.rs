@@ -777,3 +777,174 @@ async fn a_reset_token_is_shown_once_works_once_and_ends_every_session() {
     }
     app.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bot_has_a_revocable_token_no_password_and_is_marked_as_a_bot() {
+    let app = spawn().await;
+    let (_, admin) = app.admin("boss").await;
+    let (_, person, _) = app.user("person").await;
+    let create = json!({"username": "ticketbot", "display_name": "Ticket bot"});
+    // Admins only, before the body is looked at.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/bots",
+            Some(&person),
+            Some(create.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, made) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/bots",
+            Some(&admin),
+            Some(create.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let bot_id = made["bot"]["id"].as_i64().expect("id");
+    assert_eq!(made["bot"]["role"], "bot");
+    let token = made["token"].as_str().expect("token shown once").to_owned();
+    let (status, again) = app
+        .call(
+            Method::POST,
+            "/api/v1/admin/bots",
+            Some(&admin),
+            Some(create),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+
+    // The token buys an ordinary access token; the bot is marked in every user view.
+    let exchange = |t: &str| json!({"token": t});
+    let (status, access) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/bot-token",
+            None,
+            Some(exchange(&token)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{access}");
+    let bot_access = access["access_token"].as_str().expect("access").to_owned();
+    let (status, me) = app
+        .call(Method::GET, "/api/v1/users/me", Some(&bot_access), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["role"], "bot");
+    let (_, seen) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/users/{bot_id}"),
+            Some(&person),
+            None,
+        )
+        .await;
+    assert_eq!(seen["role"], "bot");
+    let (_, listed) = app
+        .call(
+            Method::GET,
+            "/api/v1/admin/users?q=ticketbot",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(listed["items"][0]["role"], "bot", "{listed}");
+
+    // No password logs a bot in, and its role cannot change.
+    for password in ["correct horse", "!bot", ""] {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": "ticketbot", "password": password})),
+            )
+            .await;
+        assert_ne!(status, StatusCode::OK, "{password:?}");
+    }
+    let (status, err) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/admin/users/{bot_id}/role"),
+            Some(&admin),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+
+    // Rotation: the old token and the access tokens made from it stop at once.
+    let (status, rotated) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/bots/{bot_id}/token"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{rotated}");
+    let new_token = rotated["token"].as_str().expect("token").to_owned();
+    assert_ne!(new_token, token);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/bot-token",
+            None,
+            Some(exchange(&token)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old token is dead");
+    app.refused_within(&bot_access, 5).await;
+    // Access tokens are issued in the same millisecond as the revocation at the finest:
+    // let the next one be later than it.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (status, fresh) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/bot-token",
+            None,
+            Some(exchange(&new_token)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{fresh}");
+    let fresh = fresh["access_token"].as_str().expect("access").to_owned();
+    let (status, _) = app
+        .call(Method::GET, "/api/v1/users/me", Some(&fresh), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Revocation: no token at all; a person's id is not a bot's.
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/admin/bots/{bot_id}/token"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/bot-token",
+            None,
+            Some(exchange(&new_token)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    app.refused_within(&fresh, 5).await;
+    let (_, me) = app
+        .call(Method::GET, "/api/v1/users/me", Some(&person), None)
+        .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/admin/bots/{}/token", me["id"]),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.cleanup().await;
+}

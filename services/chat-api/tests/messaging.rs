@@ -511,3 +511,24 @@ async fn file_and_image_messages_check_the_file() {
     assert_eq!(history[1]["file"]["content_type"], "application/pdf");
     s.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bot_sends_where_it_is_a_member_and_nowhere_else() {
+    let mut s = common::spawn(2).await;
+    s.users
+        .push(testkit::user_with_token(&s.db.url, "ticketbot", "bot").await);
+    let bot = 2;
+    let with_bot = s.group(0, &[bot]).await;
+    let without = s.group(0, &[1]).await;
+    let (status, sent) = s.send(bot, with_bot, "bot-1", "ticket #7 opened").await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert_eq!(sent["sender_id"], s.id(bot));
+    let (status, _) = s.send(bot, without, "bot-2", "not here").await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+    let history = s.history_when(0, with_bot, 1).await;
+    assert_eq!(history[0]["content"], "ticket #7 opened");
+    s.cleanup().await;
+}

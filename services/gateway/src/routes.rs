@@ -59,6 +59,7 @@ pub fn is_public(path: &str) -> bool {
             | "/auth/login"
             | "/auth/refresh"
             | "/auth/reset-password"
+            | "/auth/bot-token"
             | "/cascade/register"
     )
 }

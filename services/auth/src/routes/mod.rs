@@ -1,6 +1,7 @@
 //! Route table of `auth`: one handler a file.
 
 mod admin;
+mod bots;
 mod login;
 mod logout;
 mod me;
@@ -15,6 +16,9 @@ pub use admin::{
     __path_list_sessions, __path_list_users, __path_logout_all, __path_logout_user,
     __path_reset_password, __path_set_role, __path_use_reset,
 };
+pub use bots::{
+    __path_bot_token, __path_create_bot, __path_revoke_bot_token, __path_rotate_bot_token,
+};
 pub use login::__path_login;
 pub use logout::__path_logout;
 pub use me::{__path_get_me, __path_update_me};
@@ -28,6 +32,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/auth/refresh", web::post().to(refresh::refresh))
         .route("/api/v1/auth/logout", web::post().to(logout::logout))
         .route("/api/v1/auth/logout-all", web::post().to(admin::logout_all))
+        .route("/api/v1/auth/bot-token", web::post().to(bots::bot_token))
+        .route("/api/v1/admin/bots", web::post().to(bots::create_bot))
+        .route(
+            "/api/v1/admin/bots/{id}/token",
+            web::post().to(bots::rotate_bot_token),
+        )
+        .route(
+            "/api/v1/admin/bots/{id}/token",
+            web::delete().to(bots::revoke_bot_token),
+        )
         .route(
             "/api/v1/auth/reset-password",
             web::post().to(admin::use_reset),
