@@ -52,6 +52,26 @@ pub fn print(args: &Args, stats: &Stats, verdict: &Verdict, baseline: Option<&Ba
         percentile(&lat, 0.99),
         lat.len()
     );
+    let ack_ms = sorted(
+        stats
+            .record
+            .sends
+            .lock()
+            .map(|sends| {
+                sends
+                    .values()
+                    .filter_map(|s| s.ack.as_ref().map(|a| (a.2 - s.at).as_secs_f64() * 1e3))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
+    println!(
+        "  send      send->ack p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  ({} acks)",
+        percentile(&ack_ms, 0.5),
+        percentile(&ack_ms, 0.95),
+        percentile(&ack_ms, 0.99),
+        ack_ms.len()
+    );
     if let Some(b) = baseline {
         let bl = sorted(b.latencies_ms.clone());
         println!(
