@@ -517,6 +517,30 @@ pub async fn exists_in(
 
 /// The members of `conversation` among `usernames`, except `sender` (mentions resolve to
 /// members only: naming a stranger notifies nobody).
+/// Of the members `usernames` names in `conversation` (the sender aside), the bots: a
+/// `mention` webhook fires for them.
+pub async fn mentioned_bots(
+    conn: &mut AsyncMysqlConnection,
+    conversation: ConversationId,
+    sender: UserId,
+    usernames: &[String],
+) -> Result<Vec<UserId>, DbError> {
+    use crate::schema::users;
+    if usernames.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .inner_join(members::table.on(members::user_id.eq(users::id)))
+        .filter(members::conversation_id.eq(conversation))
+        .filter(members::left_at.is_null())
+        .filter(users::username.eq_any(usernames))
+        .filter(users::id.ne(sender))
+        .filter(users::role.eq("bot"))
+        .select(users::id)
+        .load(conn)
+        .await?)
+}
+
 pub async fn mentioned_members(
     conn: &mut AsyncMysqlConnection,
     conversation: ConversationId,

@@ -392,3 +392,36 @@ async fn the_api_is_for_admins_and_refuses_private_urls_and_bad_input() {
     );
     s.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mention_webhook_fires_when_a_message_names_a_bot_member() {
+    let mut s = common::spawn_with(2, &["--webhook-allow-private"]).await;
+    s.users
+        .push(testkit::user_with_token(&s.db.url, "ticketbot", "bot").await);
+    s.users
+        .push(testkit::user_with_token(&s.db.url, "boss", "admin").await);
+    let (bot, admin) = (2, 3);
+    let rx = Arc::new(Receiver::default());
+    let base = start_receiver(rx.clone());
+    let with_bot = s.group(0, &[1, bot]).await;
+    let (status, hook) = s
+        .post(
+            "/api/v1/admin/webhooks",
+            admin,
+            json!({"url": format!("{base}/mention"), "events": ["mention"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    // Not a mention of a bot: a person named, nobody named.
+    s.send(0, with_bot, "m-1", "hello @user1").await;
+    s.send(0, with_bot, "m-2", "hello all").await;
+    let (status, sent) = s.send(1, with_bot, "m-3", "@ticketbot open a ticket").await;
+    assert_eq!(status, StatusCode::CREATED);
+    until("the mention", 10, || rx.count("/mention") == 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(rx.count("/mention"), 1, "only the message naming the bot");
+    let got = rx.first("/mention").expect("delivery");
+    let envelope: Value = serde_json::from_str(&got.body).expect("json");
+    assert_eq!(envelope["data"]["id"], sent["id"]);
+    s.cleanup().await;
+}

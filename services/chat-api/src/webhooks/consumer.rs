@@ -32,6 +32,27 @@ fn class_of(event: &BusEvent) -> Option<(&'static str, Option<i64>)> {
     })
 }
 
+impl Enqueue {
+    /// Whether a sent message mentions a bot that is a member (read from MySQL only for
+    /// messages that mention someone).
+    async fn mentions_a_bot(&self, event: &BusEvent) -> Result<bool, HandlerError> {
+        let BusEvent::MessageSent(m) = event else {
+            return Ok(false);
+        };
+        let names = crate::domain::messaging::mentions(&m.content);
+        if names.is_empty() {
+            return Ok(false);
+        }
+        let mut conn = db::pool::conn(&self.pool)
+            .await
+            .map_err(|e| HandlerError::Retry(e.to_string()))?;
+        let bots = db::messages::mentioned_bots(&mut conn, m.conversation_id, m.sender_id, &names)
+            .await
+            .map_err(|e| HandlerError::Retry(e.to_string()))?;
+        Ok(!bots.is_empty())
+    }
+}
+
 impl Handler for Enqueue {
     async fn handle(&self, msg: &Incoming) -> Result<(), HandlerError> {
         let (envelope, event) = msg.event()?;
@@ -43,13 +64,25 @@ impl Handler for Enqueue {
             .enabled(&self.pool)
             .await
             .map_err(|e| HandlerError::Retry(e.to_string()))?;
+        let wants_mentions = hooks
+            .iter()
+            .any(|h| super::events_of(h).iter().any(|e| e == "mention"));
+        let mention = wants_mentions
+            && match event.as_ref() {
+                Some(e) => self.mentions_a_bot(e).await?,
+                None => false,
+            };
+        // A webhook gets the envelope once, for its class or (a message) a bot's mention;
+        // the conversation filter applies to `message`.
         let ids: Vec<i64> = hooks
             .iter()
-            .filter(|h| super::events_of(h).iter().any(|e| e == class))
             .filter(|h| {
-                class != "message"
-                    || super::conversations_of(h)
-                        .is_none_or(|ids| conversation.is_some_and(|c| ids.contains(&c)))
+                let events = super::events_of(h);
+                let by_class = events.iter().any(|e| e == class)
+                    && (class != "message"
+                        || super::conversations_of(h)
+                            .is_none_or(|ids| conversation.is_some_and(|c| ids.contains(&c))));
+                by_class || (mention && events.iter().any(|e| e == "mention"))
             })
             .map(|h| h.id)
             .collect();
