@@ -41,17 +41,21 @@ bin="$(profile_dir)"
 gw="http://127.0.0.1:$INSTANT_PORT_BASE"
 admin="bench_admin_$RANDOM"
 echo 'bench admin password' | "$ROOT/scripts/admin.sh" create-admin "$admin" >/dev/null
-token=$(curl -sf -XPOST "$gw/api/v1/auth/login" -H 'content-type: application/json' \
+token=$(curl -s -XPOST "$gw/api/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"username\":\"$admin\",\"password\":\"bench admin password\"}" | jq -r .access_token)
+[ -n "$token" ] && [ "$token" != null ] || die "the bench admin could not log in"
 hook() { # path -> id
-  curl -sf -XPOST "$gw/api/v1/admin/webhooks" -H "authorization: Bearer $token" -H 'content-type: application/json' \
-    -d "{\"url\":\"http://127.0.0.1:$RX_PORT$1\",\"events\":[\"message\"],\"secret\":\"$SECRET\"}" | jq -r .id
+  local body
+  body=$(curl -s -XPOST "$gw/api/v1/admin/webhooks" -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -d "{\"url\":\"http://127.0.0.1:$RX_PORT$1\",\"events\":[\"message\"],\"secret\":\"$SECRET\"}")
+  jq -e .id <<<"$body" >/dev/null || die "creating a webhook failed: $body"
+  jq -r .id <<<"$body"
 }
 unhook() { curl -sf -XDELETE "$gw/api/v1/admin/webhooks/$1" -H "authorization: Bearer $token" >/dev/null; }
 run() { # name
   log "run $1: group of 10 at $RATE msg/s for $SECS s"
   "$bin/loadcheck" --gateway "$gw" --amqp-prefix benchwh. --run-dir "$RUN_DIR" --mode group --users 10 \
-    --rate "$RATE" --duration "$SECS" --drain-secs 30 >"$OUT/$1.txt" 2>"$OUT/$1.err" \
+    --rate "$RATE" --duration "$SECS" --drain-secs 30 --baseline-paced >"$OUT/$1.txt" 2>"$OUT/$1.err" \
     || log "run $1: invariants violated or failed (see $OUT/$1.txt)"
 }
 drained() { # waits until no delivery is pending (60 s at most)
@@ -89,7 +93,7 @@ none, o, f = read("none"), read("one"), read("five")
 print(f"webhooks at {rate} msg/s (group of 10, release, this machine)")
 b = base(o)
 print(f"  delivery, 1 webhook   p50 {one['p50']:8.2f} ms  p99 {one['p99']:8.2f} ms  ({one['count']} deliveries, {one['bad_signatures']} bad signatures)")
-print(f"  raw broker baseline   p50 {b[0]:8.2f} ms  p99 {b[1]:8.2f} ms  ({b[2]} messages published and consumed with lapin, same run)")
+print(f"  raw broker baseline   p50 {b[0]:8.2f} ms  p99 {b[1]:8.2f} ms  ({b[2]} messages published at {rate}/s and consumed with lapin, same run)")
 print(f"  delivery, 5 webhooks  p50 {five['p50']:8.2f} ms  p99 {five['p99']:8.2f} ms  ({five['count']} deliveries)")
 a0, a5 = ack(none), ack(f)
 print(f"  send->ack, 0 webhooks p50 {a0[0]:8.2f} ms  p99 {a0[2]:8.2f} ms")

@@ -1,6 +1,7 @@
 //! The raw broker baseline: `count` persistent messages of `size` bytes published with
 //! confirms (pipelined) to a quorum queue and consumed with manual acks, through the same
-//! broker, measured in the same run as the pipeline.
+//! broker, measured in the same run as the pipeline: as fast as the confirms allow (a
+//! throughput baseline), or paced at the run's rate (a latency baseline at the same load).
 
 use futures_util::StreamExt;
 use lapin::{
@@ -14,12 +15,19 @@ use lapin::{
 use std::time::Instant;
 
 pub struct Baseline {
+    /// Messages per second the publisher was held to (`None`: as fast as it could).
+    pub paced: Option<f64>,
     pub count: u64,
     pub per_second: f64,
     pub latencies_ms: Vec<f64>,
 }
 
-pub async fn measure(amqp_url: &str, count: u64, size: usize) -> anyhow::Result<Baseline> {
+pub async fn measure(
+    amqp_url: &str,
+    count: u64,
+    size: usize,
+    paced: Option<f64>,
+) -> anyhow::Result<Baseline> {
     let count = count.max(100);
     let conn = Connection::connect(amqp_url, ConnectionProperties::default()).await?;
     let publish = conn.create_channel().await?;
@@ -73,7 +81,11 @@ pub async fn measure(amqp_url: &str, count: u64, size: usize) -> anyhow::Result<
         latencies
     });
     let mut pending = std::collections::VecDeque::new();
-    for _ in 0..count {
+    for i in 0..count {
+        if let Some(rate) = paced.filter(|r| *r > 0.0) {
+            let due = started + std::time::Duration::from_secs_f64(i as f64 / rate);
+            tokio::time::sleep_until(due.into()).await;
+        }
         let mut payload = vec![b'x'; size.max(8)];
         payload[..8].copy_from_slice(&(started.elapsed().as_micros() as u64).to_le_bytes());
         let confirm = publish
@@ -106,6 +118,7 @@ pub async fn measure(amqp_url: &str, count: u64, size: usize) -> anyhow::Result<
         .await;
     let _ = conn.close(200, "done".into()).await;
     Ok(Baseline {
+        paced,
         count,
         per_second: count as f64 / elapsed,
         latencies_ms,

@@ -65,6 +65,10 @@ pub struct Args {
     /// Skip the raw broker baseline.
     #[arg(long)]
     pub no_baseline: bool,
+    /// Publish the baseline's messages at --rate (a latency baseline at the same load)
+    /// instead of as fast as the broker confirms them (a throughput baseline).
+    #[arg(long)]
+    pub baseline_paced: bool,
     /// Idle mode: open this many WebSocket connections (spread over --users users), hold
     /// them for --duration seconds answering pings, report how many stayed open, and exit.
     #[arg(long, default_value_t = 0)]
@@ -150,7 +154,8 @@ pub async fn run(args: Args) -> anyhow::Result<bool> {
     let baseline = if args.no_baseline || args.amqp_url.is_empty() {
         None
     } else {
-        Some(baseline::measure(&args.amqp_url, stats.acked(), args.size).await?)
+        let pace = args.baseline_paced.then_some(args.rate);
+        Some(baseline::measure(&args.amqp_url, stats.acked(), args.size, pace).await?)
     };
     report::print(&args, &stats, &verdict, baseline.as_ref());
     cpu::print(&before, &after, stats.acked());

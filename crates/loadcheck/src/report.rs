@@ -75,17 +75,22 @@ pub fn print(args: &Args, stats: &Stats, verdict: &Verdict, baseline: Option<&Ba
     if let Some(b) = baseline {
         let bl = sorted(b.latencies_ms.clone());
         println!(
-            "  baseline  throughput {:>9.0} msg/s   publish->consume p50 {:>5.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  ({} raw lapin messages, confirms, quorum)",
+            "  baseline  throughput {:>9.0} msg/s   publish->consume p50 {:>5.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  ({} raw lapin messages, confirms, quorum{})",
             b.per_second,
             percentile(&bl, 0.5),
             percentile(&bl, 0.95),
             percentile(&bl, 0.99),
-            b.count
+            b.count,
+            b.paced
+                .map(|r| format!(", paced at {r:.0} msg/s"))
+                .unwrap_or_default()
         );
-        println!(
-            "  ratio     pipeline/baseline throughput {:.2}",
-            throughput / b.per_second
-        );
+        if b.paced.is_none() {
+            println!(
+                "  ratio     pipeline/baseline throughput {:.2}",
+                throughput / b.per_second
+            );
+        }
     }
     println!(
         "  delivered by push {}, by sync {}, raw duplicate frames {}, dead letters {}",

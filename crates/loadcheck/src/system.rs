@@ -117,7 +117,7 @@ pub async fn broadcast_reach(args: &Args) -> anyhow::Result<bool> {
         "broadcast: broker publishes for it: 1 (broadcast-worker, on deliver.all) + 1 delivery per gateway node"
     );
     if !args.no_baseline && !args.amqp_url.is_empty() {
-        let b = baseline::measure(&args.amqp_url, n as u64, args.size).await?;
+        let b = baseline::measure(&args.amqp_url, n as u64, args.size, None).await?;
         println!(
             "baseline (same run): raw lapin moved {} messages of {} bytes in {:.1} ms ({:.0} msg/s)",
             b.count,
@@ -229,7 +229,7 @@ pub async fn event_storm(args: &Args) -> anyhow::Result<bool> {
         accepted.len()
     );
     if !args.no_baseline && !args.amqp_url.is_empty() {
-        let b = baseline::measure(&args.amqp_url, accepted.len() as u64, 120).await?;
+        let b = baseline::measure(&args.amqp_url, accepted.len() as u64, 120, None).await?;
         println!(
             "baseline (same run): raw lapin, {} messages: {:.0} msg/s",
             b.count, b.per_second
