@@ -19,7 +19,7 @@ export INSTANT_RUN_DIR="$ROOT/.run/benchwh"
 RUN_DIR="$INSTANT_RUN_DIR"
 OUT="$RUN_DIR/out"
 RX_PORT=$((INSTANT_PORT_BASE + 50))
-SECRET="bench webhook secret 0123456789"
+SECRET="bench-webhook-secret-0123456789"
 rx_pid=""
 cleanup() {
   [ -n "$rx_pid" ] && kill "$rx_pid" 2>/dev/null || true

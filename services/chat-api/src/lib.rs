@@ -74,11 +74,18 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         .with("redis", kit::redis::check(redis.clone()))
         .with("rabbitmq", bus.check());
     // Outgoing webhooks: a consumer of webhook_queue records deliveries; the dispatcher
-    // sends them (never from a request).
+    // sends them (never from a request). Both on their own database pool and broker
+    // connection: however busy the webhooks are, the send path keeps its connections, and
+    // RabbitMQ's flow control on a consuming connection never holds back its confirms.
+    let webhook_pool = db::pool::pool(&db::DbSettings {
+        url: settings.db.url.clone(),
+        pool_size: settings.webhooks.db_pool_size.max(1),
+    })?;
+    let webhook_bus = bus::Bus::new(&settings.bus, "chat-api-webhooks");
     let webhook_cache = std::sync::Arc::new(webhooks::Cache::default());
     let webhook_wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let enqueue = std::sync::Arc::new(webhooks::consumer::Enqueue {
-        pool: pool.clone(),
+        pool: webhook_pool.clone(),
         cache: webhook_cache.clone(),
         wake: webhook_wake.clone(),
         retry_for: chrono::Duration::seconds(
@@ -86,7 +93,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         ),
     });
     let dispatcher = std::sync::Arc::new(webhooks::dispatcher::Dispatcher::new(
-        pool.clone(),
+        webhook_pool,
         webhook_cache.clone(),
         webhook_wake.clone(),
         &settings.webhooks,
@@ -95,10 +102,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         bus::connect_in_background(bus.clone(), shutdown.signal()),
         revocations,
         tokio::spawn(bus::consume_concurrent(
-            bus.clone(),
+            webhook_bus,
             common_proto::bus::WEBHOOK_QUEUE,
             enqueue,
-            8,
+            settings.webhooks.db_pool_size.max(1),
             shutdown.signal(),
         )),
         tokio::spawn(dispatcher.run(shutdown.signal())),

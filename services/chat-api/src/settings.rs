@@ -100,6 +100,14 @@ pub struct WebhookSettings {
         default_value_t = 4
     )]
     pub concurrency: usize,
+    /// Database connections the webhook consumer and dispatcher share (their own pool,
+    /// apart from the send path's).
+    #[arg(
+        long = "webhook-db-pool-size",
+        env = "INSTANT_WEBHOOK_DB_POOL_SIZE",
+        default_value_t = 4
+    )]
+    pub db_pool_size: usize,
     /// Most webhooks the platform may have.
     #[arg(
         long = "webhook-max",
