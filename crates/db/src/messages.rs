@@ -525,20 +525,7 @@ pub async fn mentioned_bots(
     sender: UserId,
     usernames: &[String],
 ) -> Result<Vec<UserId>, DbError> {
-    use crate::schema::users;
-    if usernames.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(users::table
-        .inner_join(members::table.on(members::user_id.eq(users::id)))
-        .filter(members::conversation_id.eq(conversation))
-        .filter(members::left_at.is_null())
-        .filter(users::username.eq_any(usernames))
-        .filter(users::id.ne(sender))
-        .filter(users::role.eq("bot"))
-        .select(users::id)
-        .load(conn)
-        .await?)
+    named_members(conn, conversation, sender, usernames, Some("bot")).await
 }
 
 pub async fn mentioned_members(
@@ -547,17 +534,32 @@ pub async fn mentioned_members(
     sender: UserId,
     usernames: &[String],
 ) -> Result<Vec<UserId>, DbError> {
+    named_members(conn, conversation, sender, usernames, None).await
+}
+
+/// The current members of `conversation` among `usernames` (the sender aside), of `role`
+/// when given.
+async fn named_members(
+    conn: &mut AsyncMysqlConnection,
+    conversation: ConversationId,
+    sender: UserId,
+    usernames: &[String],
+    role: Option<&str>,
+) -> Result<Vec<UserId>, DbError> {
     use crate::schema::users;
     if usernames.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(users::table
+    let mut q = users::table
         .inner_join(members::table.on(members::user_id.eq(users::id)))
         .filter(members::conversation_id.eq(conversation))
         .filter(members::left_at.is_null())
         .filter(users::username.eq_any(usernames))
         .filter(users::id.ne(sender))
         .select(users::id)
-        .load(conn)
-        .await?)
+        .into_boxed();
+    if let Some(role) = role {
+        q = q.filter(users::role.eq(role.to_owned()));
+    }
+    Ok(q.load(conn).await?)
 }

@@ -86,6 +86,28 @@ fn check_secret(secret: &str) -> Result<()> {
     Ok(())
 }
 
+/// Records an admin's change to webhook `id` (inside its transaction).
+async fn audit(
+    c: &mut diesel_async::AsyncMysqlConnection,
+    caller: &Caller,
+    action: &'static str,
+    id: i64,
+    detail: serde_json::Value,
+) -> std::result::Result<(), db::DbError> {
+    db::audit::append(
+        c,
+        db::audit::Entry {
+            actor: Some(caller.id),
+            action,
+            target_type: "webhook",
+            target_id: id.to_string(),
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 fn new_secret() -> String {
     rand::random::<[u8; 32]>()
         .iter()
@@ -125,17 +147,7 @@ pub async fn create(state: &State, caller: &Caller, body: CreateWebhook) -> Resu
                 now,
             )
             .await?;
-            db::audit::append(
-                c,
-                db::audit::Entry {
-                    actor: Some(caller.id),
-                    action: "webhook.created",
-                    target_type: "webhook",
-                    target_id: id.to_string(),
-                    detail: json!({"url": body.url, "events": serde_json::from_str::<serde_json::Value>(&events).unwrap_or_default()}),
-                },
-            )
-            .await?;
+            audit(c, caller, "webhook.created", id, json!({"url": body.url, "events": serde_json::from_str::<serde_json::Value>(&events).unwrap_or_default()})).await?;
             Ok::<_, Error>(id)
         })
         .await?;
@@ -190,20 +202,17 @@ pub async fn update(
             if !db::webhooks::update(c, id, &change).await? {
                 return Ok(false);
             }
-            db::audit::append(
+            audit(
                 c,
-                db::audit::Entry {
-                    actor: Some(caller.id),
-                    action: "webhook.changed",
-                    target_type: "webhook",
-                    target_id: id.to_string(),
-                    detail: json!({
-                        "url": body.url,
-                        "events": body.events,
-                        "enabled": body.enabled,
-                        "secret_replaced": new_secret.is_some(),
-                    }),
-                },
+                caller,
+                "webhook.changed",
+                id,
+                json!({
+                    "url": body.url,
+                    "events": body.events,
+                    "enabled": body.enabled,
+                    "secret_replaced": new_secret.is_some(),
+                }),
             )
             .await?;
             Ok::<_, Error>(true)
@@ -226,17 +235,7 @@ pub async fn delete(state: &State, caller: &Caller, id: i64) -> Result<()> {
             if !db::webhooks::delete(c, id).await? {
                 return Ok(false);
             }
-            db::audit::append(
-                c,
-                db::audit::Entry {
-                    actor: Some(caller.id),
-                    action: "webhook.deleted",
-                    target_type: "webhook",
-                    target_id: id.to_string(),
-                    detail: json!({}),
-                },
-            )
-            .await?;
+            audit(c, caller, "webhook.deleted", id, json!({})).await?;
             Ok::<_, Error>(true)
         })
         .await?;
