@@ -8,7 +8,8 @@
 #       namespace: the databases keep the first passwords on their volumes.
 #   scripts/k8s-secret.sh prod --database-url URL --redis-url URL --amqp-url URL \
 #       [--s3-access-key-id ID --s3-secret-access-key KEY] [--cascade-registration-token T]
-#       [--cascade-parent-token T --cascade-parent-amqp-url URL] [--namespace instant]
+#       [--cascade-parent-token T --cascade-parent-amqp-url URL] [--push-webhook-secret S]
+#       [--namespace instant]
 #       [--jwt-private-key FILE]
 #       for k8s/overlays/prod: your managed MySQL and Redis, the RabbitmqCluster's user,
 #       the credentials of the files bucket (none: the pod's own cloud identity).
@@ -18,7 +19,7 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;p}' "$0" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 overlay=$1; shift
 namespace=instant; database_url=; redis_url=; amqp_url=; jwt_private=; s3_key=; s3_secret=
-cascade_token=; parent_token=; parent_amqp_url=
+cascade_token=; parent_token=; parent_amqp_url=; push_secret=
 while [ $# -gt 0 ]; do
   case "$1" in
     --namespace) namespace=$2; shift 2 ;;
@@ -28,7 +29,10 @@ while [ $# -gt 0 ]; do
     --jwt-private-key) jwt_private=$2; shift 2 ;;
     --s3-access-key-id) s3_key=$2; shift 2 ;;
     --s3-secret-access-key) s3_secret=$2; shift 2 ;;
-    --cascade-registration-token) cascade_token=; parent_token=; parent_amqp_url=$2; shift 2 ;;
+    --cascade-registration-token) cascade_token=$2; shift 2 ;;
+    --cascade-parent-token) parent_token=$2; shift 2 ;;
+    --cascade-parent-amqp-url) parent_amqp_url=$2; shift 2 ;;
+    --push-webhook-secret) push_secret=$2; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -72,5 +76,6 @@ kubectl create secret generic instant-secrets --namespace "$namespace" --dry-run
   --from-literal=INSTANT_CASCADE_REGISTRATION_TOKEN="$cascade_token" \
   --from-literal=INSTANT_CASCADE_PARENT_TOKEN="$parent_token" \
   --from-literal=INSTANT_CASCADE_PARENT_AMQP_URL="$parent_amqp_url" \
+  --from-literal=INSTANT_PUSH_WEBHOOK_SECRET="$push_secret" \
   --from-file=jwt_private.pem="$keys/jwt_private.pem" \
   --from-file=jwt_public.pem="$keys/jwt_public.pem"

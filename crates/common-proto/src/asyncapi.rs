@@ -105,6 +105,13 @@ const CHANNELS: &[Channel] = &[
         messages: &[(kind::AUDIT_RECORDED, "AuditEntry")],
     },
     Channel {
+        id: "pushOffline",
+        address: "push.offline.conversation.{conversationId}",
+        publishers: "push-worker",
+        description: "A message or notification reached members with no live socket; push-worker's sender pushes it to their devices (conversation 0: a notification about no conversation).",
+        messages: &[(kind::PUSH_REQUESTED, "PushRequested")],
+    },
+    Channel {
         id: "gatewayDelivery",
         address: "deliver.gateway.{node}",
         publishers: "push-worker",
@@ -133,6 +140,7 @@ const CHANNELS: &[Channel] = &[
     bus::ConversationUpdated,
     bus::NotificationsCreated,
     bus::CascadeStatusChanged,
+    bus::PushRequested,
     crate::ws::Delivery,
 )))]
 struct BusSchemas;

@@ -24,6 +24,9 @@ pub const AUDIT_QUEUE: &str = "audit_queue";
 /// What outgoing webhooks are made of (chat-api consumes it: one delivery row per
 /// subscribed webhook, then its own retries).
 pub const WEBHOOK_QUEUE: &str = "webhook_queue";
+/// Push jobs for members with no live socket (push-worker emits them, its sender
+/// delivers them to the push provider).
+pub const OFFLINE_PUSH_QUEUE: &str = "offline_push_queue";
 /// Messages `AUDIT_QUEUE` keeps at most.
 pub const AUDIT_QUEUE_MAX_LENGTH: i64 = 1_000_000;
 
@@ -47,6 +50,7 @@ pub const QUEUE_BINDINGS: &[(&str, &[&str])] = &[
     (BROADCAST_PROCESS_QUEUE, &["system.broadcast"]),
     (EVENT_PROCESS_QUEUE, &["system.event"]),
     (AUDIT_QUEUE, &[routing::SYSTEM_AUDIT]),
+    (OFFLINE_PUSH_QUEUE, &["push.offline.#"]),
     (
         WEBHOOK_QUEUE,
         &[
@@ -104,6 +108,10 @@ pub mod routing {
     pub fn conversation_notification(conversation_id: ConversationId) -> String {
         format!("system.notification.conversation.{conversation_id}")
     }
+    /// A push job for offline members (of a conversation, or `0` for none).
+    pub fn push_offline(conversation_id: ConversationId) -> String {
+        format!("push.offline.conversation.{conversation_id}")
+    }
 }
 
 /// Dotted kinds of envelopes: past-tense facts.
@@ -125,6 +133,9 @@ pub mod kind {
     /// `data` is the audit row ([`AuditRecorded`](super::AuditRecorded)); the envelope
     /// id is `audit-<row id>`, so a consumer drops a repeat.
     pub const AUDIT_RECORDED: &str = "system.audit_recorded";
+    /// `data` is a [`PushRequested`](super::PushRequested): members with no live socket
+    /// to notify through their devices.
+    pub const PUSH_REQUESTED: &str = "push.offline_requested";
 
     /// Every kind above (the AsyncAPI document describes each).
     pub const ALL: &[&str] = &[
@@ -141,6 +152,7 @@ pub mod kind {
         NOTIFICATIONS_CREATED,
         CASCADE_STATUS_CHANGED,
         AUDIT_RECORDED,
+        PUSH_REQUESTED,
     ];
 }
 
@@ -228,6 +240,7 @@ pub enum BusEvent {
     NotificationsCreated(NotificationsCreated),
     CascadeStatusChanged(CascadeStatusChanged),
     AuditRecorded(AuditRecorded),
+    PushRequested(PushRequested),
 }
 
 impl BusEvent {
@@ -248,6 +261,7 @@ impl BusEvent {
             kind::NOTIFICATIONS_CREATED => Self::NotificationsCreated(v(data)?),
             kind::CASCADE_STATUS_CHANGED => Self::CascadeStatusChanged(v(data)?),
             kind::AUDIT_RECORDED => Self::AuditRecorded(v(data)?),
+            kind::PUSH_REQUESTED => Self::PushRequested(v(data)?),
             _ => return Ok(None),
         }))
     }
@@ -408,4 +422,19 @@ mod event_tests {
             Some(BusEvent::PresenceChanged(p)) if p.status == "offline"
         ));
     }
+}
+
+/// `push.offline.conversation.{id}`, kind `PUSH_REQUESTED`: something reached members with
+/// no live socket. The sender decides per member (devices, conversation muted, do not
+/// disturb, coalescing) and what the push says.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRequested {
+    pub recipients: Vec<crate::UserId>,
+    /// The message that reached them (a `message` push).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::rest::Message>,
+    /// Or the notification (`mention`, `group.added`, ...; one recipient).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification: Option<crate::rest::Notification>,
 }

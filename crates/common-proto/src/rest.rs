@@ -136,6 +136,12 @@ pub mod limits {
     pub const MAX_PINS_PER_CONVERSATION: i64 = 100;
     /// Users one user may block (the list is returned whole).
     pub const MAX_BLOCKS: i64 = 1000;
+    /// Devices one user may register for push (beyond it the oldest is dropped).
+    pub const MAX_DEVICES: usize = 10;
+    /// A device token's length (FCM ~160, APNs 64, web-push ids fit too).
+    pub const MAX_DEVICE_TOKEN_CHARS: usize = 256;
+    /// The longest a conversation's pushes can be silenced for (one year); longer is "forever".
+    pub const MAX_PUSH_MUTE_SECONDS: u64 = 366 * 24 * 3600;
 }
 
 /// `POST /conversations`.
@@ -191,6 +197,10 @@ pub struct Conversation {
     pub created_at: DateTime<Utc>,
     /// The newest message's time, or the creation time.
     pub last_activity_at: DateTime<Utc>,
+    /// The caller silenced this conversation's pushes until then
+    /// (`PUT /conversations/{id}/notifications`); absent when not muted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications_muted_until: Option<DateTime<Utc>>,
 }
 
 /// `POST /messages` (and the `message` of a WebSocket `message.send`).
@@ -806,6 +816,74 @@ pub struct BlockedUser {
     pub username: String,
     pub display_name: String,
     pub blocked_at: DateTime<Utc>,
+}
+
+/// Push platforms a device may register as.
+pub const PUSH_PLATFORMS: &[&str] = &["fcm", "apns", "web", "generic"];
+
+/// `PUT /users/me/devices/{token}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterDevice {
+    /// `fcm`, `apns`, `web` or `generic` (passed to the push provider as is).
+    pub platform: String,
+}
+
+/// A device registered for offline push (`GET /users/me/devices`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Device {
+    pub token: String,
+    pub platform: String,
+    pub created_at: DateTime<Utc>,
+    /// The last `PUT` (devices beyond the limit are dropped oldest first).
+    pub registered_at: DateTime<Utc>,
+}
+
+/// Do-not-disturb hours: no pushes between `start` and `end` (`"HH:MM"`, may wrap
+/// midnight) at the user's UTC offset.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DoNotDisturb {
+    #[cfg_attr(feature = "openapi", schema(example = "22:00"))]
+    pub start: String,
+    #[cfg_attr(feature = "openapi", schema(example = "07:00"))]
+    pub end: String,
+    /// Minutes east of UTC, -840..=840 (e.g. 60 for UTC+1).
+    #[serde(default)]
+    pub utc_offset_minutes: i16,
+}
+
+/// `GET`/`PUT /users/me/push-settings`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PushSettings {
+    /// `null` turns do-not-disturb off.
+    pub do_not_disturb: Option<DoNotDisturb>,
+}
+
+/// `PUT /conversations/{id}/notifications`: silence this conversation's pushes (mentions
+/// of you still push).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConversationNotifications {
+    pub muted: bool,
+    /// With `muted`: for this long (1..=31 622 400 s); absent mutes until unmuted.
+    #[serde(default)]
+    pub for_seconds: Option<u64>,
+}
+
+/// The answer to `PUT /conversations/{id}/notifications`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConversationMuteState {
+    pub conversation_id: crate::ConversationId,
+    /// Pushes are silenced until then (`null`: not muted).
+    pub muted_until: Option<DateTime<Utc>>,
 }
 
 /// `POST /admin/users/{id}/reset-password`: a one-time token for the user, shown this once

@@ -37,6 +37,8 @@ pub struct MemberRow {
     pub muted_until: Option<NaiveDateTime>,
     /// The other member of this direct conversation blocked this one ([`crate::blocks`]).
     pub peer_blocked: bool,
+    /// This member silenced the conversation's pushes until then ([`crate::push`]).
+    pub push_muted_until: Option<NaiveDateTime>,
 }
 
 /// `"min:max"`: one direct conversation per pair of users.

@@ -19,6 +19,7 @@ pub mod messages;
 pub mod migrate;
 pub mod notifications;
 pub mod pool;
+pub mod push;
 pub mod schema;
 pub mod search;
 pub mod stats;

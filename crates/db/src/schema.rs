@@ -94,6 +94,8 @@ diesel::table! {
         muted_until -> Nullable<Datetime>,
         /// The other member of this direct conversation blocked this one.
         peer_blocked -> Bool,
+        /// The member silenced this conversation's pushes until then (mentions still push).
+        push_muted_until -> Nullable<Datetime>,
     }
 }
 
@@ -320,7 +322,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    push_devices (token) {
+        token -> Varchar,
+        user_id -> BigInt,
+        platform -> Varchar,
+        created_at -> Datetime,
+        registered_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    push_settings (user_id) {
+        user_id -> BigInt,
+        dnd_start_minute -> Nullable<SmallInt>,
+        dnd_end_minute -> Nullable<SmallInt>,
+        utc_offset_minutes -> SmallInt,
+        updated_at -> Datetime,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    push_devices,
+    push_settings,
     bot_tokens,
     webhooks,
     webhook_deliveries,

@@ -16,6 +16,7 @@ pub mod readiness;
 pub mod redis;
 pub mod revocation;
 pub mod settings;
+pub mod signing;
 pub mod telemetry;
 pub mod trace;
 pub mod worker;

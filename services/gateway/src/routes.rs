@@ -29,13 +29,15 @@ impl Upstream {
 
 /// The owner of `/api/v1/<path>`, by its first segment, with two exceptions by the
 /// segments after it: accounts and the audit log are auth's, the statistics and the
-/// webhooks chat-api's (`admin/stats`, `admin/webhooks`); profiles are auth's, blocks chat-api's (`users/me/blocks`: they
-/// govern conversations).
+/// webhooks chat-api's (`admin/stats`, `admin/webhooks`); profiles are auth's, blocks and
+/// push preferences chat-api's (`users/me/blocks`, `users/me/devices`,
+/// `users/me/push-settings`: they govern conversations and what reaches a member).
 pub fn upstream_for(path: &str) -> Option<Upstream> {
     let mut segments = path.trim_start_matches('/').split('/');
     let first = segments.next().unwrap_or("");
     match (first, segments.next(), segments.next()) {
-        ("admin", Some("stats" | "webhooks"), _) | ("users", Some("me"), Some("blocks")) => {
+        ("admin", Some("stats" | "webhooks"), _)
+        | ("users", Some("me"), Some("blocks" | "devices" | "push-settings")) => {
             return Some(Upstream::ChatApi);
         }
         _ => {}
@@ -85,6 +87,14 @@ mod tests {
         );
         assert_eq!(upstream_for("/users/me/blocks"), Some(Upstream::ChatApi));
         assert_eq!(upstream_for("/users/me/blocks/7"), Some(Upstream::ChatApi));
+        assert_eq!(
+            upstream_for("/users/me/devices/tok"),
+            Some(Upstream::ChatApi)
+        );
+        assert_eq!(
+            upstream_for("/users/me/push-settings"),
+            Some(Upstream::ChatApi)
+        );
         assert_eq!(upstream_for("/users/me/sessions"), Some(Upstream::Auth));
         assert_eq!(upstream_for("/messages"), Some(Upstream::ChatApi));
         assert_eq!(upstream_for("/groups/1/members"), Some(Upstream::ChatApi));

@@ -6,7 +6,7 @@ use bus::{Handler, HandlerError, Incoming, PublishError};
 use chrono::Utc;
 use common_proto::{
     ConversationId, UserId,
-    bus::{BusEvent, HEADER_MEMBERS_VERSION, UserNotification, kind, routing},
+    bus::{BusEvent, HEADER_MEMBERS_VERSION, PushRequested, UserNotification, kind, routing},
     ws::{Delivery, ServerFrame},
 };
 use kit::presence::Presence;
@@ -29,6 +29,8 @@ pub struct Push {
     /// a newer membership version than the entry (every replica, at once), when this
     /// replica sees the change itself, and after `cache_ttl` at the latest.
     pub members: Mutex<MemberCache>,
+    /// Emit push jobs for members with no live socket (offline push is configured).
+    pub offline_push: bool,
 }
 
 fn retry(e: impl std::fmt::Display) -> HandlerError {
@@ -89,24 +91,86 @@ impl Push {
         for n in notifications {
             let notification = serde_json::to_value(&n.notification)
                 .map_err(|e| HandlerError::Poison(e.to_string()))?;
-            self.fan_out(
-                &[n.user_id],
-                ServerFrame::Notification { notification },
-                trace.clone(),
-            )
-            .await?;
+            let offline = self
+                .deliver(
+                    &[n.user_id],
+                    ServerFrame::Notification { notification },
+                    trace.clone(),
+                )
+                .await?;
+            if !offline.is_empty() {
+                let conversation = n.notification.payload["conversation_id"]
+                    .as_i64()
+                    .unwrap_or(0);
+                let job = PushRequested {
+                    recipients: offline,
+                    message: None,
+                    notification: Some(n.notification.clone()),
+                };
+                self.request_push(
+                    conversation,
+                    format!("push.{}", n.notification.id),
+                    job,
+                    &trace,
+                )
+                .await?;
+            }
         }
         Ok(())
     }
 
-    /// One publish per gateway node that holds any of `recipients`.
+    /// A push job for members the event reached with no live socket (offline push on).
+    async fn request_push(
+        &self,
+        conversation: ConversationId,
+        id: String,
+        job: PushRequested,
+        trace: &Option<kit::trace::Trace>,
+    ) -> Result<(), HandlerError> {
+        if !self.offline_push {
+            return Ok(());
+        }
+        metrics::counter!("push_offline_jobs_total").increment(1);
+        let out = self.publisher.outgoing(
+            routing::push_offline(conversation),
+            kind::PUSH_REQUESTED,
+            id,
+            job,
+            trace.clone(),
+        );
+        self.publisher.send(out).await.map_err(retry)
+    }
+
+    /// [`Self::deliver`] when nobody is pushed to offline.
     async fn fan_out(
         &self,
         recipients: &[UserId],
         frame: ServerFrame,
         trace: Option<kit::trace::Trace>,
     ) -> Result<(), HandlerError> {
+        self.deliver(recipients, frame, trace).await.map(drop)
+    }
+
+    /// One publish per gateway node that holds any of `recipients`; the recipients with no
+    /// live socket anywhere.
+    async fn deliver(
+        &self,
+        recipients: &[UserId],
+        frame: ServerFrame,
+        trace: Option<kit::trace::Trace>,
+    ) -> Result<Vec<UserId>, HandlerError> {
         let by_node = self.presence.nodes_of(recipients).await.map_err(retry)?;
+        let offline = if by_node.is_empty() {
+            recipients.to_vec()
+        } else {
+            let mut online: Vec<UserId> = by_node.values().flatten().copied().collect();
+            online.sort_unstable();
+            recipients
+                .iter()
+                .copied()
+                .filter(|u| online.binary_search(u).is_err())
+                .collect()
+        };
         for (node, users) in by_node {
             let delivery = Delivery {
                 recipients: users,
@@ -129,7 +193,7 @@ impl Push {
                 Err(e) => return Err(retry(e)),
             }
         }
-        Ok(())
+        Ok(offline)
     }
 }
 
@@ -151,7 +215,21 @@ impl Handler for Push {
                     .max(0) as f64
                     / 1e6;
                 metrics::histogram!("push_message_lag_seconds").record(lag);
-                self.fan_out(&members, ServerFrame::MessageNew { message }, trace)
+                let (conversation, sender) = (message.conversation_id, message.sender_id);
+                let frame = ServerFrame::MessageNew {
+                    message: message.clone(),
+                };
+                let mut offline = self.deliver(&members, frame, trace.clone()).await?;
+                offline.retain(|u| *u != sender);
+                if offline.is_empty() {
+                    return Ok(());
+                }
+                let job = PushRequested {
+                    recipients: offline,
+                    message: Some(message),
+                    notification: None,
+                };
+                self.request_push(conversation, format!("{}.push", envelope.id), job, &trace)
                     .await
             }
             BusEvent::MessageChanged(changed) => {

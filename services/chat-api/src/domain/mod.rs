@@ -11,6 +11,7 @@ pub mod groups;
 pub mod lifecycle;
 pub mod messaging;
 pub mod notifications;
+pub mod push;
 pub mod reports;
 pub mod search;
 pub mod sequencer;

@@ -100,5 +100,9 @@ fn assemble(
             .last_message_at
             .map(|t| Utc.from_utc_datetime(&t))
             .unwrap_or(created_at),
+        notifications_muted_until: me
+            .push_muted_until
+            .filter(|t| *t > Utc::now().naive_utc())
+            .map(|t| Utc.from_utc_datetime(&t)),
     }
 }

@@ -14,6 +14,7 @@ mod message_read;
 mod message_search;
 mod message_send;
 mod notifications;
+mod push;
 mod webhooks;
 
 use actix_web::{HttpRequest, web};
@@ -42,6 +43,10 @@ pub use message_search::__path_search_messages;
 pub use message_send::__path_send_message;
 pub use notifications::{
     __path_list as __path_list_notifications, __path_read_all, __path_read_one, __path_unread_count,
+};
+pub use push::{
+    __path_get_push_settings, __path_list_devices, __path_put_push_settings,
+    __path_register_device, __path_set_conversation_notifications, __path_unregister_device,
 };
 pub use webhooks::{
     __path_create_webhook, __path_delete_webhook, __path_list_deliveries, __path_list_webhooks,
@@ -199,6 +204,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/users/me/blocks",
         web::get().to(blocks::list_blocks),
+    )
+    .route(
+        "/api/v1/users/me/devices",
+        web::get().to(push::list_devices),
+    )
+    .route(
+        "/api/v1/users/me/devices/{token}",
+        web::put().to(push::register_device),
+    )
+    .route(
+        "/api/v1/users/me/devices/{token}",
+        web::delete().to(push::unregister_device),
+    )
+    .route(
+        "/api/v1/users/me/push-settings",
+        web::get().to(push::get_push_settings),
+    )
+    .route(
+        "/api/v1/users/me/push-settings",
+        web::put().to(push::put_push_settings),
+    )
+    .route(
+        "/api/v1/conversations/{id}/notifications",
+        web::put().to(push::set_conversation_notifications),
     )
     .route(
         "/api/v1/users/me/blocks/{user_id}",

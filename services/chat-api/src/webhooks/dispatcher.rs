@@ -6,7 +6,7 @@
 //! `min(2^attempts s, 5 min)` with jitter (between half and all of it, so receivers that
 //! failed together are not hit together again) until the deadline, then dead.
 
-use super::{Cache, sign, target};
+use super::{Cache, target};
 use chrono::{NaiveDateTime, Utc};
 use kit::lifecycle::ShutdownSignal;
 use std::{
@@ -159,13 +159,13 @@ impl Dispatcher {
             .timeout(self.timeout)
             .header("content-type", "application/json")
             .header(
-                sign::HEADER_SIGNATURE,
-                sign::signature(&hook.secret, timestamp, d.body.as_bytes()),
+                kit::signing::HEADER_SIGNATURE,
+                kit::signing::signature(&hook.secret, timestamp, d.body.as_bytes()),
             )
-            .header(sign::HEADER_TIMESTAMP, timestamp.to_string())
-            .header(sign::HEADER_EVENT, d.kind.as_str())
-            .header(sign::HEADER_WEBHOOK, d.webhook_id.to_string())
-            .header(sign::HEADER_DELIVERY, d.id.to_string())
+            .header(kit::signing::HEADER_TIMESTAMP, timestamp.to_string())
+            .header(kit::signing::HEADER_EVENT, d.kind.as_str())
+            .header(kit::signing::HEADER_WEBHOOK, d.webhook_id.to_string())
+            .header(kit::signing::HEADER_DELIVERY, d.id.to_string())
             .header(kit::trace::TRACEPARENT, trace.traceparent())
             .body(d.body.clone())
             .send()

@@ -1,14 +1,13 @@
 //! Outgoing webhooks, delivered from the bus and never from a request: [`consumer`] turns
 //! each envelope of `webhook_queue` that some enabled webhook subscribes to into one
 //! durable delivery row per webhook and acks; [`dispatcher`] sends due rows, signed
-//! ([`sign`]), with a timeout and a per-webhook concurrency limit, retries failures with
+//! (`kit::signing`), with a timeout and a per-webhook concurrency limit, retries failures with
 //! exponential backoff and jitter until the delivery's deadline, then marks it dead (the
 //! per-webhook dead letter an admin lists and redelivers). [`target`] keeps webhook URLs
 //! off the platform's own network (SSRF) when saved and when sent to.
 
 pub mod consumer;
 pub mod dispatcher;
-pub mod sign;
 pub mod target;
 
 use std::{sync::Arc, time::Duration};

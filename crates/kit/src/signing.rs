@@ -1,5 +1,5 @@
-//! The signature a receiver checks: `X-Instant-Signature: v1=<hex>`, HMAC-SHA256 with the
-//! webhook's secret over `"{X-Instant-Timestamp}.{body}"`. Signing the timestamp with the
+//! The signature a receiver of our outgoing HTTP (webhooks, the push provider) checks:
+//! `X-Instant-Signature: v1=<hex>`, HMAC-SHA256 with the shared secret over `"{X-Instant-Timestamp}.{body}"`. Signing the timestamp with the
 //! body lets a receiver refuse replays (an old timestamp) as well as forgeries.
 
 use hmac::{Hmac, Mac};
