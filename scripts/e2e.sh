@@ -21,7 +21,18 @@ command -v jq >/dev/null || install_packages jq
 mysql_cmd -e "DROP DATABASE IF EXISTS instant_e2e" 2>/dev/null || true
 # The audit feed of an earlier run would satisfy the relay check below on its own.
 rabbitmqctl delete_queue "${INSTANT_AMQP_PREFIX}audit_queue" >/dev/null 2>&1 || true
-trap '"$ROOT/scripts/down.sh" >/dev/null 2>&1 || true' EXIT
+# A stand-in OTLP collector and push gateway (scripts/collector.py): every service
+# exports its spans there, and push-worker sends offline pushes there.
+mkdir -p "$RUN_DIR"
+COLLECTED="$RUN_DIR/collected.jsonl"
+: >"$COLLECTED"
+collector_port=$((INSTANT_PORT_BASE + 60))
+python3 "$ROOT/scripts/collector.py" "$collector_port" "$COLLECTED" &
+collector_pid=$!
+export INSTANT_OTLP_ENDPOINT="http://127.0.0.1:$collector_port"
+export INSTANT_PUSH_WEBHOOK_URL="http://127.0.0.1:$collector_port/push"
+export INSTANT_PUSH_WEBHOOK_SECRET="e2e push secret"
+trap '"$ROOT/scripts/down.sh" >/dev/null 2>&1 || true; kill "$collector_pid" 2>/dev/null || true' EXIT
 
 passed=0 failed=0
 check() { # name, then a command that must succeed
@@ -169,6 +180,7 @@ one_trace() {
   out="$("$(profile_dir)/loadcheck" --gateway "$gw" --mode trace)" || { echo "$out"; return 1; }
   id="$(awk '$1 == "trace_id" {print $2}' <<<"$out")"
   [ "${#id}" = 32 ] || return 1
+  TRACE_ID="$id"
   sleep 1
   for svc in gateway chat-api persistence-worker push-worker; do
     grep -q "\"trace_id\":\"$id\"" "$RUN_DIR/$svc.log" || { log "trace $id not in $svc.log"; return 1; }
@@ -177,6 +189,44 @@ one_trace() {
     || { log "trace $id: no delivery line in gateway.log"; return 1; }
 }
 check "one send's trace id in the logs of gateway, chat-api, persistence-worker, push-worker" one_trace
+# The same trace exported over OTLP: spans from the four processes forming one tree (only
+# the gateway's request span has its parent outside: loadcheck's own span).
+otlp_tree() {
+  for _ in $(seq 1 40); do
+    "$TOOLS_VENV/bin/python" "$ROOT/scripts/otlp_check.py" "$COLLECTED" "$TRACE_ID" && return 0
+    sleep 0.5
+  done
+  log "trace $TRACE_ID: no complete span tree at the collector"
+  return 1
+}
+check "the same trace exported over OTLP as one span tree across the four processes" otlp_tree
+# Offline push: a user with a registered device and no socket gets a signed push at the
+# push gateway when someone writes to them.
+offline_push() {
+  local pw="e2e password" a b ta tb b_id conv device="e2e-device-$$"
+  a="e2e_pa_$RANDOM$RANDOM"; b="e2e_pb_$RANDOM$RANDOM"
+  for u in "$a" "$b"; do
+    curl -fsS -X POST "$api/auth/register" -H 'content-type: application/json' \
+      -d "{\"username\":\"$u\",\"password\":\"$pw\"}" -o /dev/null || return 1
+  done
+  ta="$(curl -fsS -X POST "$api/auth/login" -H 'content-type: application/json' -d "{\"username\":\"$a\",\"password\":\"$pw\"}" | jq -r .access_token)"
+  tb="$(curl -fsS -X POST "$api/auth/login" -H 'content-type: application/json' -d "{\"username\":\"$b\",\"password\":\"$pw\"}" | jq -r .access_token)"
+  curl -fsS -X PUT "$api/users/me/devices/$device" -H "authorization: Bearer $tb" \
+    -H 'content-type: application/json' -d '{"platform":"fcm"}' -o /dev/null || return 1
+  b_id="$(curl -fsS "$api/users/me" -H "authorization: Bearer $tb" | jq -r .id)"
+  conv="$(curl -fsS -X POST "$api/conversations" -H "authorization: Bearer $ta" -H 'content-type: application/json' \
+    -d "{\"type\":\"direct\",\"member_ids\":[$b_id]}" | jq -r .id)"
+  curl -fsS -X POST "$api/messages" -H "authorization: Bearer $ta" -H 'content-type: application/json' \
+    -d "{\"conversation_id\":$conv,\"client_msg_id\":\"push-$$\",\"type\":\"text\",\"content\":\"are you there\"}" -o /dev/null || return 1
+  for _ in $(seq 1 40); do
+    jq -e --arg t "$device" 'select(.path == "/push" and .body.token == $t
+        and .body.notification.body == "are you there" and .body.notification.badge == 1
+        and (.headers["x-instant-signature"] | startswith("v1=")))' "$COLLECTED" >/dev/null && return 0
+    sleep 0.25
+  done
+  return 1
+}
+check "offline push: a device of a user without a socket gets the message at the push gateway" offline_push
 check "lifecycle load in a group: every device equals history" lifecycle_load group 6 30
 check "lifecycle load in direct chats: every device equals history" lifecycle_load direct 10 40
 # The dashboard's and the alerts' queries name metrics the services really export.

@@ -140,9 +140,11 @@ async fn process<H: BatchHandler>(
                     match verdicts.get(i) {
                         Some(Ok(())) => {
                             span.in_scope(|| tracing::debug!("handled"));
+                            msg.export(queue, None);
                             newest_ok = Some(delivery);
                         }
                         Some(Err(reason)) => {
+                            msg.export(queue, Some(reason.as_str()));
                             dead_letter(queue, delivery, reason)
                                 .instrument(span)
                                 .await?

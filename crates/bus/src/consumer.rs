@@ -306,10 +306,12 @@ async fn handle_one<H: Handler>(
         match result {
             Ok(()) => {
                 span.in_scope(|| tracing::debug!("handled"));
+                msg.export(queue, None);
                 return Ok(Outcome::Ack);
             }
             Err(HandlerError::Poison(reason)) => {
                 span.in_scope(|| tracing::warn!(%reason, "dead-lettering poison message"));
+                msg.export(queue, Some(&reason));
                 delivery
                     .nack(BasicNackOptions {
                         requeue: false,

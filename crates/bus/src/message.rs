@@ -152,6 +152,30 @@ impl Incoming {
         )
     }
 
+    /// Exports this delivery's handling as a span of its message's trace (when OTLP
+    /// export is on): its parent is the span that published it.
+    pub fn export(&self, queue: &str, error: Option<&str>) {
+        kit::otlp::record(
+            &self.trace,
+            format!("{queue} process"),
+            kit::otlp::SpanKind::Consumer,
+            vec![
+                kit::otlp::KeyValue::new("messaging.system", "rabbitmq"),
+                kit::otlp::KeyValue::new("messaging.operation.type", "process"),
+                kit::otlp::KeyValue::new("messaging.destination.name", queue.to_owned()),
+                kit::otlp::KeyValue::new(
+                    "messaging.rabbitmq.destination.routing_key",
+                    self.routing_key.clone(),
+                ),
+                kit::otlp::KeyValue::new(
+                    "messaging.message.id",
+                    self.message_id.clone().unwrap_or_default(),
+                ),
+            ],
+            error.map(str::to_owned),
+        );
+    }
+
     /// Parses the payload as an envelope; a payload that does not parse is poison.
     pub fn envelope<T: DeserializeOwned>(&self) -> Result<Envelope<T>, HandlerError> {
         serde_json::from_slice(&self.payload)

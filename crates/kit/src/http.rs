@@ -225,8 +225,9 @@ async fn observe(
         request_id = %request_id,
         trace_id = %trace.trace_id(),
     );
-    req.extensions_mut().insert(trace);
+    req.extensions_mut().insert(trace.clone());
     let method = req.method().to_string();
+    let path = req.path().to_owned();
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let route = res
@@ -236,13 +237,37 @@ async fn observe(
     let status = res.status().as_u16().to_string();
     let elapsed = started.elapsed().as_secs_f64();
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.clone()).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+    metrics::histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
         .record(elapsed);
     if res.status().is_server_error() {
         span.in_scope(|| tracing::warn!(status = %status, elapsed, "request failed"));
     } else {
         span.in_scope(|| tracing::debug!(status = %status, elapsed, "request"));
     }
+    crate::otlp::record(
+        &trace,
+        // OpenTelemetry's convention: the route template, or the method alone (never the
+        // raw path, which would make one span name per URL).
+        if route == "unmatched" {
+            method.clone()
+        } else {
+            format!("{method} {route}")
+        },
+        crate::otlp::SpanKind::Server,
+        vec![
+            crate::otlp::KeyValue::new("http.request.method", method),
+            crate::otlp::KeyValue::new("http.route", route),
+            crate::otlp::KeyValue::new("url.path", path),
+            crate::otlp::KeyValue::new(
+                "http.response.status_code",
+                i64::from(res.status().as_u16()),
+            ),
+            crate::otlp::KeyValue::new("http.request.id", request_id.clone()),
+        ],
+        res.status()
+            .is_server_error()
+            .then(|| format!("HTTP {status}")),
+    );
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, value);
     }

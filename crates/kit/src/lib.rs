@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod lifecycle;
 pub mod metrics;
+pub mod otlp;
 pub mod presence;
 pub mod readiness;
 pub mod redis;

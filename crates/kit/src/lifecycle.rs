@@ -98,10 +98,15 @@ pub fn run_binary(
 ) -> anyhow::Result<()> {
     crate::telemetry::init(&common.log, &common.log_format);
     crate::metrics::install(service);
-    tokio::runtime::Builder::new_multi_thread()
+    if !common.otlp_endpoint.is_empty() {
+        crate::otlp::install(&common.otlp_endpoint, service, common.otlp_sample_ratio)?;
+    }
+    let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(run)
+        .block_on(run);
+    crate::otlp::shutdown();
+    result
 }
 
 /// Defines a service library's `pub fn main()`: its settings from the environment, its

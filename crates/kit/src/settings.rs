@@ -27,6 +27,14 @@ pub struct CommonSettings {
     /// This platform's code: the `origin` of every envelope it publishes.
     #[arg(long, env = "INSTANT_PLATFORM_CODE", default_value = "local")]
     pub platform_code: String,
+    /// An OTLP/HTTP collector (e.g. `http://otel-collector:4318`): every request and bus
+    /// delivery is exported as a span of its message's trace. Empty (the default): off.
+    #[arg(long, env = "INSTANT_OTLP_ENDPOINT", default_value = "")]
+    pub otlp_endpoint: String,
+    /// Share of traces started here that are exported (0.0 to 1.0); a trace that came
+    /// with a `traceparent` follows its sampled flag.
+    #[arg(long, env = "INSTANT_OTLP_SAMPLE_RATIO", default_value_t = 1.0)]
+    pub otlp_sample_ratio: f64,
 }
 
 /// Redis, for services that use it.

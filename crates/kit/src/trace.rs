@@ -13,7 +13,7 @@ use opentelemetry::{
     trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState},
 };
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use std::collections::HashMap;
+use std::{collections::HashMap, time::SystemTime};
 
 /// The W3C header, in HTTP and AMQP alike.
 pub const TRACEPARENT: &str = "traceparent";
@@ -28,6 +28,10 @@ pub struct Trace {
     /// `x-request-id`: the client's when sane, else a new ULID.
     pub request_id: String,
     context: SpanContext,
+    /// The upstream span this one continues (none when the trace started here).
+    parent: Option<SpanId>,
+    /// When this process took the work up (the exported span's start, [`crate::otlp`]).
+    started: SystemTime,
 }
 
 impl Trace {
@@ -35,11 +39,15 @@ impl Trace {
     /// else starts a new one; keeps `request_id` when sane, else makes one.
     pub fn continue_or_start(request_id: Option<&str>, traceparent: Option<&str>) -> Self {
         let parent = traceparent.and_then(parse);
-        let (trace_id, flags) = match parent {
+        let (trace_id, flags) = match &parent {
             Some(p) => (p.trace_id(), p.trace_flags()),
             None => (
                 TraceId::from_bytes(rand::random::<[u8; 16]>()),
-                TraceFlags::SAMPLED,
+                if crate::otlp::sample_new() {
+                    TraceFlags::SAMPLED
+                } else {
+                    TraceFlags::default()
+                },
             ),
         };
         let request_id = request_id
@@ -53,6 +61,8 @@ impl Trace {
         Self {
             request_id,
             context: SpanContext::new(trace_id, new_span_id(), flags, false, TraceState::NONE),
+            parent: parent.map(|p| p.span_id()),
+            started: SystemTime::now(),
         }
     }
 
@@ -64,6 +74,23 @@ impl Trace {
     /// The 32 hex digits every log line of this trace carries.
     pub fn trace_id(&self) -> String {
         self.context.trace_id().to_string()
+    }
+
+    /// Whether the trace is sampled (exported, when OTLP export is on).
+    pub fn sampled(&self) -> bool {
+        self.context.is_sampled()
+    }
+
+    pub fn span_context(&self) -> &SpanContext {
+        &self.context
+    }
+
+    pub fn parent_span_id(&self) -> Option<SpanId> {
+        self.parent
+    }
+
+    pub fn started(&self) -> SystemTime {
+        self.started
     }
 
     /// The `traceparent` to send downstream: this trace, this span as the parent.

@@ -31,6 +31,21 @@ export async function launch() {
   })
 }
 
+/** Logs a page's WebSocket life and console errors to stderr: a failed test shows
+ * whether its live updates had a socket to come through. */
+function watch(page, who) {
+  const t0 = Date.now()
+  const at = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`
+  page.on('websocket', (ws) => {
+    console.error(`[${who} ${at()}] websocket opened`)
+    ws.on('close', () => console.error(`[${who} ${at()}] websocket closed`))
+    ws.on('socketerror', (e) => console.error(`[${who} ${at()}] websocket error: ${e}`))
+  })
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.error(`[${who} ${at()}] console ${m.type()}: ${m.text()}`)
+  })
+}
+
 export function unique(prefix) {
   return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 32)
 }
@@ -41,6 +56,7 @@ export async function person(browser, username, { locale = 'en-US' } = {}) {
   const page = await context.newPage()
   page.on('dialog', (d) => d.accept())
   page.on('pageerror', (e) => console.error(`[${username}] page error:`, e.message))
+  watch(page, username)
   await page.goto(BASE)
   await page.getByTestId('auth-switch').click()
   await page.locator('input[name=username]').fill(username)
