@@ -1,7 +1,7 @@
 // The store's handling of server frames, without a server: live messages, acks and their
 // echoes never duplicate, unread counts follow, send errors are kept or retried.
-import { beforeEach, describe, expect, it } from 'vitest'
-import { handleFrame, send, state } from './store'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { api, handleFrame, loadConversations, send, state } from './store'
 import type { Conversation, Message } from './types'
 
 const msg = (seq: number, sender = 2, extra: Partial<Message> = {}): Message => ({
@@ -101,5 +101,20 @@ describe('store frames', () => {
     handleFrame({ type: 'sync.done', conversation_id: 1, last_seq: 2, has_more: false, last_rev: 5 })
     expect(state.timelines[1].rev).toBe(5)
   })
-})
 
+  it('a message of a new conversation counts once the list has it, even if the list trails it', async () => {
+    // The list is read from persisted messages: here it has the new chat, not its message.
+    const fresh = { ...conv(), id: 9, last_seq: 0, last_read_seq: 0, unread_count: 0, last_message: undefined }
+    const get = vi.spyOn(api, 'get').mockResolvedValue({ items: [fresh, conv()] })
+    state.conversations = [conv()]
+    handleFrame({ type: 'message.new', message: msg(1, 2, { id: 'n1', conversation_id: 9, content: 'hello' }) })
+    await vi.waitFor(() => expect(state.conversations.find((c) => c.id === 9)).toBeDefined())
+    expect(state.conversations.find((c) => c.id === 9)).toMatchObject({ last_seq: 1, unread_count: 1 })
+    expect(state.conversations.find((c) => c.id === 9)?.last_message?.content).toBe('hello')
+    // A later list read that still trails does not undo it.
+    get.mockResolvedValue({ items: [{ ...fresh }, conv()] })
+    await loadConversations()
+    expect(state.conversations.find((c) => c.id === 9)).toMatchObject({ last_seq: 1, unread_count: 1 })
+    get.mockRestore()
+  })
+})

@@ -193,9 +193,34 @@ function sortConversations(): void {
   state.conversations.sort((a, b) => b.last_activity_at.localeCompare(a.last_activity_at) || b.id - a.id)
 }
 
+/** Live messages of conversations the list did not hold yet (a new chat): applied once
+ *  the list has them. Bounded: the newest per conversation, at most 100 conversations. */
+const unlisted: Record<number, Message> = {}
+
+/** The list from the server, merged with what arrived live: the list is built from
+ *  persisted messages, which trail the live ones by a moment, so a newer message seen on
+ *  the socket is kept rather than undone by a list read in between. */
 export async function loadConversations(): Promise<void> {
   const page = await api.get<{ items: Conversation[] }>('/conversations?limit=100')
+  const before = new Map(state.conversations.map((c) => [c.id, c]))
+  for (const c of page.items) {
+    const old = before.get(c.id)
+    if (old && old.last_seq > c.last_seq) {
+      c.last_seq = old.last_seq
+      c.last_message = old.last_message
+      c.last_activity_at = old.last_activity_at
+      c.last_read_seq = Math.max(c.last_read_seq, old.last_read_seq)
+      c.unread_count = Math.max(0, c.last_seq - c.last_read_seq)
+    }
+  }
   state.conversations = page.items
+  for (const [id, m] of Object.entries(unlisted)) {
+    const c = state.conversations.find((x) => x.id === Number(id))
+    if (c) {
+      delete unlisted[Number(id)]
+      touchConversation(c, m)
+    }
+  }
   for (const c of page.items) {
     // Direct peers afresh: their online state may have changed while we were away.
     if (c.members) c.members.forEach((m) => ensureUser(m.user_id, c.type === 'direct' && m.user_id !== state.me?.id))
@@ -463,21 +488,32 @@ function addMessage(m: Message): void {
     if (gap) sync(m.conversation_id)
   }
   const c = state.conversations.find((x) => x.id === m.conversation_id)
-  if (!c) {
-    void loadConversations()
-    return
-  }
-  if (m.seq > c.last_seq) {
-    c.last_seq = m.seq
-    c.last_message = m
-    c.last_activity_at = m.created_at
-    const looking = state.activeId === m.conversation_id
-    if (mine) c.last_read_seq = Math.max(c.last_read_seq, m.seq)
-    else if (looking) void markRead(m.conversation_id)
-    c.unread_count = looking ? 0 : Math.max(0, c.last_seq - c.last_read_seq)
-    sortConversations()
+  if (c) {
+    touchConversation(c, m)
+  } else {
+    // A conversation new to us: held until the list has it (it may not yet, if this
+    // message is not persisted when the list is read).
+    const held = unlisted[m.conversation_id]
+    if (!held || held.seq < m.seq) {
+      if (!held && Object.keys(unlisted).length >= 100) delete unlisted[Number(Object.keys(unlisted)[0])]
+      unlisted[m.conversation_id] = m
+    }
+    void loadConversations().catch(() => {})
   }
   if (m.type === 'system' && state.details[m.conversation_id]) void loadDetails(m.conversation_id)
+}
+
+/** A newer message into the list entry: preview, order, unread count. */
+function touchConversation(c: Conversation, m: Message): void {
+  if (m.seq <= c.last_seq) return
+  c.last_seq = m.seq
+  c.last_message = m
+  c.last_activity_at = m.created_at
+  const looking = state.activeId === m.conversation_id
+  if (m.sender_id === state.me?.id) c.last_read_seq = Math.max(c.last_read_seq, m.seq)
+  else if (looking) void markRead(m.conversation_id)
+  c.unread_count = looking ? 0 : Math.max(0, c.last_seq - c.last_read_seq)
+  sortConversations()
 }
 
 /** A message's new state (live, from `sync`, or a REST answer) into what is held. Live
