@@ -157,9 +157,11 @@ pub async fn rotate(
     .await
 }
 
-/// Revokes the family of `token_hash` (logout). Unknown tokens are ignored.
+/// Revokes the family of `token_hash` when it is `user`'s (logout). Unknown tokens, and
+/// another user's, are ignored: only the owner of a session can end it this way.
 pub async fn revoke_family_of(
     conn: &mut AsyncMysqlConnection,
+    user: UserId,
     token_hash: &str,
 ) -> Result<(), DbError> {
     let family: Option<String> = tokens::table
@@ -172,6 +174,7 @@ pub async fn revoke_family_of(
         diesel::update(
             families::table
                 .find(family_id)
+                .filter(families::user_id.eq(user))
                 .filter(families::revoked_at.is_null()),
         )
         .set(families::revoked_at.eq(Utc::now().naive_utc()))

@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod otlp;
 pub mod presence;
+pub mod rate_limit;
 pub mod readiness;
 pub mod redis;
 pub mod revocation;

@@ -1,10 +1,12 @@
-//! Rate limits shared by every gateway replica: a fixed window counter per key in Redis,
-//! incremented and read in one atomic script (one round trip per request).
+//! Rate limits shared by every replica: a fixed window counter per key in Redis,
+//! incremented and read in one atomic script (one round trip per request). The gateway
+//! limits per IP and per user; auth limits logins per IP and failed logins per account
+//! itself, so a client that reaches it without the gateway meets the same limits.
 //!
-//! When Redis is down the limiter fails open (and counts it in
-//! `gateway_rate_limit_errors_total`): an outage of the cache must not take the API down.
+//! When Redis is down the limiter fails open (and counts it in `rate_limit_errors_total`):
+//! an outage of the cache must not take the API down.
 
-use kit::redis::redis::Script;
+use crate::redis::redis::{self, Script};
 use std::{sync::Arc, time::Duration};
 
 const WINDOW_SCRIPT: &str = r"
@@ -47,10 +49,43 @@ impl RateLimiter {
             },
             Ok(_) => Decision::Allow,
             Err(e) => {
-                metrics::counter!("gateway_rate_limit_errors_total").increment(1);
+                metrics::counter!("rate_limit_errors_total").increment(1);
                 tracing::warn!(error = %e, "rate limiter unavailable; allowing");
                 Decision::Allow
             }
+        }
+    }
+
+    /// Whether `key` is past `limit` already, without counting (for limits on failures:
+    /// peek before the attempt, [`Self::record`] after a failed one).
+    pub async fn over(&self, key: &str, limit: u64) -> Decision {
+        let read = async {
+            let mut conn = self.pool.get().await?;
+            let (n, ttl): (Option<u64>, i64) = redis::pipe()
+                .get(format!("{}{key}", self.prefix))
+                .pttl(format!("{}{key}", self.prefix))
+                .query_async(&mut conn)
+                .await?;
+            anyhow::Ok((n.unwrap_or(0), ttl))
+        };
+        match read.await {
+            Ok((n, ttl_ms)) if n >= limit => Decision::Deny {
+                retry_after_secs: (ttl_ms.max(1) as u64).div_ceil(1000),
+            },
+            Ok(_) => Decision::Allow,
+            Err(e) => {
+                metrics::counter!("rate_limit_errors_total").increment(1);
+                tracing::warn!(error = %e, "rate limiter unavailable; allowing");
+                Decision::Allow
+            }
+        }
+    }
+
+    /// Counts one event (a failure) against `key` for `window`.
+    pub async fn record(&self, key: &str, window: Duration) {
+        if let Err(e) = self.count(key, window).await {
+            metrics::counter!("rate_limit_errors_total").increment(1);
+            tracing::warn!(error = %e, "rate limiter unavailable; not counted");
         }
     }
 

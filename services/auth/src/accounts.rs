@@ -9,16 +9,39 @@ use common_proto::{
 };
 use db::tokens::Device;
 use db::tokens::Rotation;
-use kit::{ApiError, ApiResult};
+use kit::{ApiError, ApiResult, rate_limit::Decision};
 use views::ToPublic;
 
 /// Creates an account with a validated username, password and display name.
+/// Logins and registrations per client IP per minute, counted here as well as at the
+/// gateway: auth's own port gets the same limit.
+pub async fn throttle_ip(state: &State, device: &Device) -> ApiResult<()> {
+    let Some(ip) = &device.ip else { return Ok(()) };
+    match state
+        .limiter
+        .check(
+            &format!("auth-ip:{ip}"),
+            state.throttle.per_ip_per_minute,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+    {
+        Decision::Allow => Ok(()),
+        Decision::Deny { retry_after_secs } => {
+            metrics::counter!("auth_login_throttled_total", "by" => "ip").increment(1);
+            Err(ApiError::rate_limited(retry_after_secs))
+        }
+    }
+}
+
 pub async fn register(
     state: &State,
     username: &str,
     password: String,
     display_name: &str,
+    device: &Device,
 ) -> ApiResult<User> {
+    throttle_ip(state, device).await?;
     let hash = state.hasher.hash(password).await?;
     let mut conn = db::pool::conn(&state.pool).await?;
     let new = db::users::NewUser {
@@ -53,6 +76,21 @@ pub async fn login(
             "invalid username or password",
         )
     };
+    throttle_ip(state, device).await?;
+    // Keyed by the name asked for, not the account: an unknown name is throttled alike,
+    // so the 429 says nothing about which names exist.
+    let name_key = format!("login-fail:{}", username.to_lowercase());
+    if let Decision::Deny { retry_after_secs } = state
+        .limiter
+        .over(&name_key, state.throttle.failures_per_account)
+        .await
+    {
+        metrics::counter!("auth_login_throttled_total", "by" => "account").increment(1);
+        return Err(ApiError {
+            message: "too many failed logins for this account; try again later".into(),
+            ..ApiError::rate_limited(retry_after_secs)
+        });
+    }
     let mut conn = db::pool::conn(&state.pool).await?;
     let user = db::users::by_username(&mut conn, username).await?;
     drop(conn);
@@ -65,10 +103,20 @@ pub async fn login(
     let user = match user {
         Some(user) if ok => user,
         Some(user) => {
+            state
+                .limiter
+                .record(&name_key, state.throttle.failure_window)
+                .await;
             failed_login(state, user.id, device).await;
             return Err(invalid());
         }
-        None => return Err(invalid()),
+        None => {
+            state
+                .limiter
+                .record(&name_key, state.throttle.failure_window)
+                .await;
+            return Err(invalid());
+        }
     };
     // Said only to whoever knows the password: a disabled account is not a secret to them.
     if user.disabled_at.is_some() {
@@ -216,9 +264,10 @@ pub async fn refresh(state: &State, presented: &str, device: &Device) -> ApiResu
     })
 }
 
-/// Ends a login: revokes the refresh token's family. Idempotent.
-pub async fn logout(state: &State, presented: &str) -> ApiResult<()> {
+/// Ends one of `user`'s logins: revokes the refresh token's family if it is theirs.
+/// Idempotent.
+pub async fn logout(state: &State, user: i64, presented: &str) -> ApiResult<()> {
     let mut conn = db::pool::conn(&state.pool).await?;
-    db::tokens::revoke_family_of(&mut conn, &tokens::hash_refresh_token(presented)).await?;
+    db::tokens::revoke_family_of(&mut conn, user, &tokens::hash_refresh_token(presented)).await?;
     Ok(())
 }

@@ -81,7 +81,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     )?;
     let state = web::Data::new(State {
         pool: pool.clone(),
-        hasher: Hasher::new(settings.password_hash_concurrency)?,
+        hasher: Hasher::new(settings.password_hash_concurrency as usize)?,
         signer,
         refresh_ttl_days: settings.refresh_token_ttl_days,
         presence: kit::presence::Presence::new(
@@ -91,6 +91,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         ),
         redis: redis.clone(),
         redis_prefix: settings.redis.prefix.clone(),
+        limiter: kit::rate_limit::RateLimiter::new(redis.clone(), &settings.redis.prefix),
+        throttle: state::Throttle {
+            per_ip_per_minute: settings.rate_limit_auth_per_minute,
+            failures_per_account: settings.login_failures_per_account,
+            failure_window: std::time::Duration::from_secs(
+                settings.login_failure_window_secs.max(1),
+            ),
+        },
     });
     let verifier = web::Data::new(verifier);
     let bus = bus::Bus::new(&settings.bus, "auth");

@@ -39,9 +39,21 @@ pub struct Settings {
     /// Refresh-token lifetime in days.
     #[arg(long, env = "INSTANT_REFRESH_TOKEN_TTL_DAYS", default_value_t = 30)]
     pub refresh_token_ttl_days: i64,
-    /// Password hashes computed at once (each takes 19 MiB and one core for ~60 ms).
-    #[arg(long, env = "INSTANT_PASSWORD_HASH_CONCURRENCY", default_value_t = 2)]
-    pub password_hash_concurrency: usize,
+    /// Password hashes computed at once: the hashing threads, each holding one 19 MiB
+    /// block for good (one core for ~60 ms per hash).
+    #[arg(long, env = "INSTANT_PASSWORD_HASH_CONCURRENCY", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub password_hash_concurrency: u64,
+    /// Logins and registrations per minute per client IP, enforced by auth itself (the
+    /// gateway's own limit reads the same setting).
+    #[arg(long, env = "INSTANT_RATE_LIMIT_AUTH_PER_MINUTE", default_value_t = 30)]
+    pub rate_limit_auth_per_minute: u64,
+    /// Failed logins to one username before its logins are refused (429) for the rest of
+    /// the window.
+    #[arg(long, env = "INSTANT_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 10)]
+    pub login_failures_per_account: u64,
+    /// The window of that count, in seconds (it starts with the first failure).
+    #[arg(long, env = "INSTANT_LOGIN_FAILURE_WINDOW_SECS", default_value_t = 900)]
+    pub login_failure_window_secs: u64,
     /// Largest JSON body accepted.
     #[arg(long, env = "INSTANT_MAX_JSON_BYTES", default_value_t = 16 * 1024)]
     pub max_json_bytes: usize,

@@ -14,6 +14,17 @@ pub(crate) struct State {
     /// Revocations are written here (`kit::revocation`).
     pub redis: deadpool_redis::Pool,
     pub redis_prefix: String,
+    /// Login and registration throttles (per IP, failures per username), in Redis.
+    pub limiter: kit::rate_limit::RateLimiter,
+    pub throttle: Throttle,
+}
+
+/// What auth enforces itself, so a client that reaches it without the gateway meets the
+/// same limits.
+pub(crate) struct Throttle {
+    pub per_ip_per_minute: u64,
+    pub failures_per_account: u64,
+    pub failure_window: std::time::Duration,
 }
 
 impl State {

@@ -41,6 +41,9 @@ async fn spawn() -> App {
         "classic",
         "--audit-relay-ms",
         "100",
+        // Many logins from one address: auth's own per-IP throttle is tested in api.rs.
+        "--rate-limit-auth-per-minute",
+        "100000",
     ]);
     let service = auth::build(settings.clone()).await.expect("build auth");
     let base = format!("http://127.0.0.1:{}", service.port);

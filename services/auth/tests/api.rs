@@ -13,9 +13,15 @@ struct App {
 }
 
 fn settings(db: &TestDb) -> auth::Settings {
+    // Many logins from one address per test: the per-IP throttle is tested on its own.
+    settings_with(db, &["--rate-limit-auth-per-minute", "100000"])
+}
+
+fn settings_with(db: &TestDb, extra: &[&str]) -> auth::Settings {
     let keys = testkit::keys();
     let redis_prefix = format!("t{}:", testkit::unique());
-    auth::Settings::parse_from([
+    let amqp = testkit::amqp_prefix();
+    let mut args = vec![
         "auth",
         "--listen",
         "127.0.0.1:0",
@@ -28,16 +34,22 @@ fn settings(db: &TestDb) -> auth::Settings {
         "--redis-prefix",
         &redis_prefix,
         "--amqp-prefix",
-        &testkit::amqp_prefix(),
+        &amqp,
         "--queue-type",
         "classic",
-    ])
+    ];
+    args.extend_from_slice(extra);
+    auth::Settings::parse_from(args)
 }
 
 async fn spawn() -> App {
+    spawn_with(&["--rate-limit-auth-per-minute", "100000"]).await
+}
+
+async fn spawn_with(extra: &[&str]) -> App {
     kit::telemetry::init_for_tests();
     let db = TestDb::new().await;
-    let settings = settings(&db);
+    let settings = settings_with(&db, extra);
     let amqp = settings.bus.prefix.clone();
     let service = auth::build(settings).await.expect("build auth");
     let base = format!("http://127.0.0.1:{}", service.port);
@@ -322,11 +334,41 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    // Logout ends a family.
+    // Logout ends a family, and only its owner can: auth checks the access token itself
+    // (its own port is not behind the gateway's check).
     let third = app.login("erin").await;
+    let logout = |bearer: Option<String>| {
+        let mut req = app
+            .client
+            .post(format!("{}/api/v1/auth/logout", app.base))
+            .json(&json!({"refresh_token": third["refresh_token"]}));
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let res = logout(None).await.expect("logout");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "no access token");
+    app.register("mallory").await;
+    let mallory = app.login("mallory").await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let res = logout(Some(mallory)).await.expect("logout");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT, "no oracle");
+    let (status, refreshed) = app
+        .post(
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": third["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "another user's logout ends nothing");
+    let third = refreshed;
+    let own = third["access_token"].as_str().expect("token").to_owned();
     let res = app
         .client
         .post(format!("{}/api/v1/auth/logout", app.base))
+        .bearer_auth(own)
         .json(&json!({"refresh_token": third["refresh_token"]}))
         .send()
         .await
@@ -615,5 +657,77 @@ async fn online_status_and_last_seen_are_readable() {
     );
     let (_, after) = app.get(&path, &token).await;
     assert_eq!(after["online"], false);
+    app.cleanup().await;
+}
+
+/// auth enforces its own login limits, so its port meets them without the gateway: per
+/// client address (logins and registrations), and failed logins per username — unknown
+/// names alike, so a 429 does not tell which names exist.
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_throttles_logins_per_address_and_failures_per_username_itself() {
+    let app = spawn_with(&[
+        "--rate-limit-auth-per-minute",
+        "100000",
+        "--login-failures-per-account",
+        "3",
+    ])
+    .await;
+    app.register("ivan").await;
+    app.register("judy").await;
+    for name in ["ivan", "nobody_here"] {
+        for _ in 0..3 {
+            let (status, _) = app
+                .post(
+                    "/api/v1/auth/login",
+                    json!({"username": name, "password": "wrong password 1"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}");
+        }
+        let res = app
+            .client
+            .post(format!("{}/api/v1/auth/login", app.base))
+            .json(&json!({"username": name, "password": "correct horse"}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{name}");
+        let retry: u64 = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("retry-after");
+        assert!((1..=900).contains(&retry), "{retry}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(error_code(&body), "rate_limited");
+    }
+    // Another account is not affected.
+    assert!(app.login("judy").await["access_token"].is_string());
+    app.cleanup().await;
+
+    let app = spawn_with(&["--rate-limit-auth-per-minute", "4"]).await;
+    app.register("kim").await; // 1
+    app.login("kim").await; // 2
+    app.login("kim").await; // 3
+    app.login("kim").await; // 4
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "kim", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/register",
+            json!({"username": "lee", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "registrations share the budget"
+    );
     app.cleanup().await;
 }

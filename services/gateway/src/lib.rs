@@ -3,7 +3,7 @@
 //! - `/api/v1/*` is routed by its first segment to the service that owns it ([`routes`]),
 //!   with bodies streamed both ways ([`proxy`]);
 //! - access tokens are verified here at the edge (and again by the backends);
-//! - rate limits are shared by every gateway replica through Redis ([`rate_limit`]);
+//! - rate limits are shared by every gateway replica through Redis (`kit::rate_limit`);
 //! - CORS, request ids and body-size limits apply to everything;
 //! - `/api/v1/realtime/ws` is the WebSocket ([`realtime`]): delivery through a per-node
 //!   queue, presence leases in Redis, typing, sends answered by `ack`, `sync`;
@@ -13,7 +13,6 @@
 
 pub mod docs;
 pub mod proxy;
-pub mod rate_limit;
 pub mod realtime;
 pub mod routes;
 pub mod settings;
@@ -24,13 +23,13 @@ pub use settings::Settings;
 use actix_cors::Cors;
 use actix_web::web;
 use kit::presence::Presence;
+use kit::rate_limit::RateLimiter;
 use kit::{
     http::ServerSpec,
     lifecycle::{Service, Shutdown},
     readiness::Readiness,
 };
 use proxy::ProxyConfig;
-use rate_limit::RateLimiter;
 use realtime::{Deliver, Realtime, WsLimits, hub::Hub};
 use routes::Upstream;
 use std::{sync::Arc, time::Duration};

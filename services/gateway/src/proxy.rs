@@ -1,10 +1,7 @@
 //! Forwarding `/api/v1/*` to the owning service: edge auth, rate limit, body limit, then a
 //! streamed request and a streamed response. A down upstream is a 503, a slow one a 504.
 
-use crate::{
-    rate_limit::{Decision, RateLimiter},
-    routes::{self, Upstream},
-};
+use crate::routes::{self, Upstream};
 use actix_web::web::Bytes;
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -14,6 +11,7 @@ use actix_web::{
 use awc::error::SendRequestError;
 use common_proto::error::ErrorCode;
 use futures_util::StreamExt;
+use kit::rate_limit::{Decision, RateLimiter};
 use kit::{ApiError, auth::Verifier, http::trace_of, trace::TRACEPARENT};
 use std::{cell::Cell, rc::Rc, time::Duration};
 

@@ -40,6 +40,9 @@ async fn spawn(extra: &[&str]) -> Stack {
         &amqp,
         "--queue-type",
         "classic",
+        // Many logins from one address: auth's own per-IP throttle is tested in api.rs.
+        "--rate-limit-auth-per-minute",
+        "100000",
     ]);
     let auth = auth::build(auth_settings).await.expect("auth");
     let auth_url = format!("http://127.0.0.1:{}", auth.port);

@@ -98,6 +98,8 @@ async fn two_gateways() -> (TestDb, String, String, String) {
         &amqp,
         "--queue-type",
         "classic",
+        "--rate-limit-auth-per-minute",
+        "100000",
     ]))
     .await
     .expect("auth");
