@@ -11,9 +11,15 @@ Called by scripts/k8s-check.sh with the rendered overlays. Checks:
     read by their container's binary, and *_FILE settings point into a mounted volume;
   * coverage: every service of the workspace runs in a Deployment of the overlay, every
     queue worker has a ScaledObject on its queue, every HTTP service a Service, a PDB and
-    an HPA; no ScaledObject targets the gateway (its delivery queues are per pod).
-Then it proves the drift check can fail: it removes a provided setting and adds an unread
-one in a copy and expects both to be reported.
+    an HPA; no ScaledObject targets the gateway (its delivery queues are per pod);
+  * network policies: every pod of instant is under a default deny (ingress and egress);
+    it may open MySQL (3306), Redis (6379) and RabbitMQ (5672) exactly when one of its
+    containers' binaries reads INSTANT_DATABASE_URL, INSTANT_REDIS_URL, INSTANT_AMQP_URL;
+    the HTTP services other than the gateway take HTTP only from the gateway (and
+    Prometheus' namespace), the workers from nobody else; in-cluster MySQL, Redis and
+    RabbitMQ (dev) admit exactly the same clients.
+Then it proves the drift and policy checks can fail: it removes a provided setting, adds
+an unread one and lets a worker reach MySQL in a copy, and expects all three reported.
 """
 
 import argparse
@@ -230,6 +236,110 @@ def check_coverage(docs, services, errors):
             errors.append(f"{worker} has both an HPA and a ScaledObject")
 
 
+DEPENDENCY_PORTS = {3306: "INSTANT_DATABASE_URL", 6379: "INSTANT_REDIS_URL", 5672: "INSTANT_AMQP_URL"}
+INFRA = {"mysql": 3306, "redis": 6379, "rabbitmq": 5672}
+
+
+def selects(selector, labels):
+    """Whether a label selector (matchLabels + matchExpressions) selects `labels`."""
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in selector.get("matchExpressions") or []:
+        has, value = e["key"] in labels, labels.get(e["key"])
+        op = e["operator"]
+        if op == "In" and value not in e["values"]:
+            return False
+        if op == "NotIn" and has and value in e["values"]:
+            return False
+        if op == "Exists" and not has:
+            return False
+        if op == "DoesNotExist" and has:
+            return False
+    return True
+
+
+def check_network_policies(docs, bin_dir, cache, errors):
+    policies = list(by_kind(docs, "NetworkPolicy").values())
+    if not policies:
+        errors.append("no NetworkPolicy in the overlay")
+        return 0
+    instant = [w for w in docs if w.get("kind") in ("Deployment", "Job")
+               and w["spec"]["template"]["metadata"].get("labels", {}).get("app.kubernetes.io/part-of") == "instant"]
+    clients = {port: set() for port in DEPENDENCY_PORTS}
+    names = {w["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/name", w["metadata"]["name"])
+             for w in instant}
+    for work in instant:
+        labels = work["spec"]["template"]["metadata"]["labels"]
+        name = labels.get("app.kubernetes.io/name", work["metadata"]["name"])
+        pod = work["spec"]["template"]["spec"]
+        reads = set()
+        for c in pod.get("initContainers", []) + pod["containers"]:
+            reads |= settings_read(bin_dir, container_binary(c), cache)
+        mine = [p for p in policies if selects(p["spec"]["podSelector"], labels)]
+        types = lambda p: set(p["spec"].get("policyTypes") or ["Ingress"])
+        if not any({"Ingress", "Egress"} <= types(p) and not p["spec"].get("ingress")
+                   and not p["spec"].get("egress") for p in mine):
+            errors.append(f"{name}: no default-deny NetworkPolicy selects its pods")
+        egress_ports = set()
+        for p in mine:
+            if "Egress" in types(p):
+                for rule in p["spec"].get("egress") or []:
+                    for port in rule.get("ports") or []:
+                        egress_ports.add(port.get("port"))
+        for port, setting in DEPENDENCY_PORTS.items():
+            needs, opens = setting in reads, port in egress_ports
+            if needs and not opens:
+                errors.append(f"{name} reads {setting} but no NetworkPolicy lets it reach port {port}")
+            if opens and not needs:
+                errors.append(f"{name} may reach port {port} but reads no {setting}")
+            if needs:
+                clients[port].add(name)
+        for p in mine:
+            if "Ingress" not in types(p):
+                continue
+            for rule in p["spec"].get("ingress") or []:
+                sources = rule.get("from")
+                if name == "gateway":
+                    continue
+                if not sources:
+                    errors.append(f"{name}: NetworkPolicy {p['metadata']['name']} admits anyone")
+                    continue
+                for src in sources:
+                    ns = (src.get("namespaceSelector") or {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                    from_gateway = selects(src.get("podSelector") or {"matchLabels": {"x": "none"}},
+                                           {"app.kubernetes.io/name": "gateway"}) and "namespaceSelector" not in src
+                    if ns == "monitoring":
+                        continue
+                    if name in HTTP_SERVICES and from_gateway:
+                        continue
+                    errors.append(f"{name}: NetworkPolicy {p['metadata']['name']} admits {src}, not only the gateway")
+    # In-cluster infrastructure (dev): it admits exactly the clients found above.
+    for infra, port in INFRA.items():
+        pods = [w for w in docs if w.get("kind") == "StatefulSet"
+                and w["spec"]["template"]["metadata"].get("labels", {}).get("app.kubernetes.io/name") == infra]
+        for sts in pods:
+            labels = sts["spec"]["template"]["metadata"]["labels"]
+            admitted = set()
+            fenced = False
+            for p in policies:
+                if not selects(p["spec"]["podSelector"], labels) or "Ingress" not in (p["spec"].get("policyTypes") or []):
+                    continue
+                fenced = True
+                for rule in p["spec"].get("ingress") or []:
+                    if port not in {x.get("port") for x in rule.get("ports") or []}:
+                        continue
+                    for src in rule.get("from") or []:
+                        if "podSelector" in src and "namespaceSelector" not in src:
+                            admitted |= {w for w in names
+                                         if selects(src["podSelector"], {"app.kubernetes.io/name": w})}
+            if not fenced:
+                errors.append(f"in-cluster {infra} has no ingress NetworkPolicy")
+            elif admitted != clients[port]:
+                errors.append(f"in-cluster {infra} admits {sorted(admitted)}, but its clients are {sorted(clients[port])}")
+    return len(policies)
+
+
 def self_test(docs, secret, bin_dir, cache):
     """The drift check must catch a setting taken away and a setting nobody reads."""
     mutated = copy.deepcopy(docs)
@@ -244,6 +354,14 @@ def self_test(docs, secret, bin_dir, cache):
         return "self-test: a removed setting was not reported"
     if "INSTANT_NOBODY_READS_THIS, which no service reads" not in text:
         return "self-test: an unread setting was not reported"
+    mutated = copy.deepcopy(docs)
+    for d in mutated:
+        if d.get("kind") == "NetworkPolicy" and d["metadata"]["name"] == "mysql-clients":
+            d["spec"]["podSelector"]["matchExpressions"][0]["values"].append("broadcast-worker")
+    errors = []
+    check_network_policies(mutated, bin_dir, cache, errors)
+    if "broadcast-worker may reach port 3306 but reads no INSTANT_DATABASE_URL" not in "\n".join(errors):
+        return "self-test: a worker allowed to reach MySQL without needing it was not reported"
     return None
 
 
@@ -264,6 +382,7 @@ def main():
     check_custom_resources([secret], {}, errors)
     check_drift(docs, secret, args.bin_dir, cache, errors)
     check_coverage(docs, args.services.split(","), errors)
+    policies = check_network_policies(docs, args.bin_dir, cache, errors)
     failure = self_test(docs, secret, args.bin_dir, cache)
     if failure:
         errors.append(failure)
@@ -272,7 +391,8 @@ def main():
     if errors:
         return 1
     print(f"  ok: {n} custom resources match their CRDs; settings of "
-          f"{len(cache)} binaries all provided and all read; every service deployed")
+          f"{len(cache)} binaries all provided and all read; every service deployed; "
+          f"{policies} NetworkPolicies open exactly what each binary needs")
     return 0
 
 
