@@ -60,6 +60,8 @@ error_codes! {
     PayloadTooLarge = "payload_too_large" => 413,
     /// The media type is not accepted.
     UnsupportedMediaType = "unsupported_media_type" => 415,
+    /// The request line is longer than the platform reads (`MAX_URI_BYTES`).
+    UriTooLong = "uri_too_long" => 414,
     /// The requested byte range lies outside the file (see `Content-Range`).
     RangeNotSatisfiable = "range_not_satisfiable" => 416,
     /// Too many requests; see `Retry-After`.
@@ -136,7 +138,7 @@ mod tests {
 
     #[test]
     fn every_code_has_one_name_and_an_error_status() {
-        assert_eq!(ErrorCode::ALL.len(), 20);
+        assert_eq!(ErrorCode::ALL.len(), 21);
         let mut names = std::collections::HashSet::new();
         for &code in ErrorCode::ALL {
             let wire = serde_json::to_value(code).expect("serialise");

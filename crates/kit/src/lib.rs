@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod http;
 pub mod lifecycle;
 pub mod metrics;
@@ -24,3 +25,4 @@ pub mod trace;
 pub mod worker;
 
 pub use error::{ApiError, ApiResult};
+pub use extract::{Json, Query};

@@ -210,6 +210,17 @@ async fn send_validation() {
             StatusCode::NOT_FOUND,
             None,
         ),
+        // The field holding a value of the wrong type is named, not the value.
+        (
+            json!({"conversation_id": 1.5, "client_msg_id": "a", "type": "text", "content": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("conversation_id"),
+        ),
+        (
+            json!({"conversation_id": conv, "client_msg_id": "a", "type": "text", "content": 7}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("content"),
+        ),
     ];
     for (body, status, field) in cases {
         let (got, err) = s.post("/api/v1/messages", 0, body.clone()).await;
@@ -218,6 +229,13 @@ async fn send_validation() {
             assert_eq!(err["error"]["field"], field, "{body}");
         }
     }
+    // Query parameters alike.
+    let (status, err) = s.get("/api/v1/notifications?unread_only=maybe", 0).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "unread_only", "{err}");
+    let (status, err) = s.get("/api/v1/conversations?limit=1.5", 0).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "limit", "{err}");
     let (status, err) = s.send(2, conv, "x", "intruder").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a non-member cannot send");
     assert_eq!(error_code(&err), "not_found");

@@ -82,6 +82,30 @@ pub async fn forward(
     client: web::Data<awc::Client>,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path().strip_prefix("/api/v1").unwrap_or("");
+    // The API's methods only: TRACE, CONNECT and made-up ones get 405, never forwarded.
+    use actix_web::http::Method;
+    if ![
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+    ]
+    .contains(req.method())
+    {
+        let err = ApiError::new(
+            common_proto::error::ErrorCode::MethodNotAllowed,
+            format!("method {} is not allowed", req.method()),
+        );
+        let mut res = actix_web::ResponseError::error_response(&err);
+        res.headers_mut().insert(
+            header::ALLOW,
+            header::HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+        );
+        return Ok(res);
+    }
     let upstream = routes::upstream_for(path).ok_or_else(|| ApiError::not_found("route"))?;
 
     // Edge auth and the rate-limit key.

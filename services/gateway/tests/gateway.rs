@@ -286,6 +286,34 @@ async fn oversized_and_malformed_bodies() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_code(&body), "validation_failed");
+    assert_eq!(body["error"]["field"], "username", "{body}");
+    // A request line past the limit: 414 in the error shape (not an empty 400).
+    let res = stack
+        .client
+        .get(stack.url(&format!("/api/v1/users/search?q={}", "a".repeat(20_000))))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::URI_TOO_LONG);
+    assert_eq!(error_code(&res.json().await.expect("json")), "uri_too_long");
+    // Methods the API does not have: 405 in the error shape, with Allow.
+    for method in ["TRACE", "PROPFIND"] {
+        let res = stack
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+                stack.url("/api/v1/users/me"),
+            )
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert!(res.headers().contains_key("allow"), "{method}");
+        assert_eq!(
+            error_code(&res.json().await.expect("json")),
+            "method_not_allowed"
+        );
+    }
     stack.db.drop_db().await;
     testkit::drop_amqp(&stack.amqp).await;
 }

@@ -34,7 +34,7 @@ pub struct UserListQuery {
 pub async fn list_users(
     state: web::Data<State>,
     me: Admin,
-    query: web::Query<UserListQuery>,
+    query: kit::Query<UserListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let page = moderation::list(
@@ -59,7 +59,7 @@ pub async fn disable_user(
     state: web::Data<State>,
     me: Admin,
     id: web::Path<UserId>,
-    body: web::Json<DisableUser>,
+    body: kit::Json<DisableUser>,
 ) -> ApiResult<HttpResponse> {
     let user = moderation::disable(&state, &me.0, id.into_inner(), &body.reason).await?;
     Ok(HttpResponse::Ok().json(user))
@@ -87,7 +87,7 @@ pub async fn reset_password(
     responses((status = 204, description = "password set"), (status = 422, body = ErrorBody, description = "bad token or password")))]
 pub async fn use_reset(
     state: web::Data<State>,
-    body: web::Json<common_proto::rest::ResetPassword>,
+    body: kit::Json<common_proto::rest::ResetPassword>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     moderation::reset_password(&state, &body.token, body.password).await?;
@@ -131,7 +131,7 @@ pub async fn set_role(
     state: web::Data<State>,
     me: Admin,
     id: web::Path<UserId>,
-    body: web::Json<SetUserRole>,
+    body: kit::Json<SetUserRole>,
 ) -> ApiResult<HttpResponse> {
     let user = moderation::set_role(&state, &me.0, id.into_inner(), &body.role).await?;
     Ok(HttpResponse::Ok().json(user))
@@ -156,7 +156,7 @@ pub struct AuditQuery {
 pub async fn audit(
     state: web::Data<State>,
     me: Admin,
-    query: web::Query<AuditQuery>,
+    query: kit::Query<AuditQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let since = match q.since.as_deref() {

@@ -16,7 +16,7 @@ use kit::{ApiResult, auth::Admin};
 pub async fn create_bot(
     state: web::Data<State>,
     admin: Admin,
-    body: web::Json<CreateBot>,
+    body: kit::Json<CreateBot>,
 ) -> ApiResult<HttpResponse> {
     let made = bots::create(&state, &admin.0, body.into_inner()).await?;
     Ok(HttpResponse::Created()
@@ -59,7 +59,7 @@ pub async fn revoke_bot_token(
     responses((status = 200, body = AccessToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn bot_token(
     state: web::Data<State>,
-    body: web::Json<BotTokenExchange>,
+    body: kit::Json<BotTokenExchange>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))

@@ -13,7 +13,7 @@ use kit::{ApiError, ApiResult};
 pub async fn login(
     req: actix_web::HttpRequest,
     state: web::Data<State>,
-    body: web::Json<LoginRequest>,
+    body: kit::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let device = super::device(&req);
     let creds = body.into_inner();

@@ -11,7 +11,7 @@ use kit::{ApiResult, auth::AuthUser};
 pub async fn logout(
     state: web::Data<State>,
     me: AuthUser,
-    body: web::Json<RefreshRequest>,
+    body: kit::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let presented = body.into_inner().refresh_token;
     if !presented.is_empty() && presented.len() <= 128 {

@@ -20,7 +20,7 @@ pub async fn get_me(state: web::Data<State>, me: AuthUser) -> ApiResult<HttpResp
 pub async fn update_me(
     state: web::Data<State>,
     me: AuthUser,
-    body: web::Json<UpdateProfile>,
+    body: kit::Json<UpdateProfile>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
     let mut changes = ProfileChanges::default();

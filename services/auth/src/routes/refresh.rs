@@ -13,7 +13,7 @@ use kit::{ApiError, ApiResult};
 pub async fn refresh(
     req: actix_web::HttpRequest,
     state: web::Data<State>,
-    body: web::Json<RefreshRequest>,
+    body: kit::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let presented = body.into_inner().refresh_token;
     let invalid = |msg: &str| ApiError::new(ErrorCode::InvalidRefreshToken, msg);

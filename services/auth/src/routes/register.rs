@@ -14,7 +14,7 @@ use kit::ApiResult;
 pub async fn register(
     http: actix_web::HttpRequest,
     state: web::Data<State>,
-    body: web::Json<RegisterRequest>,
+    body: kit::Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
     validate::username(&req.username)?;

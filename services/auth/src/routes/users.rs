@@ -36,7 +36,7 @@ const MAX_SEARCH_LIMIT: i64 = 50;
 pub async fn search_users(
     state: web::Data<State>,
     _me: AuthUser,
-    query: web::Query<SearchQuery>,
+    query: kit::Query<SearchQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.q.trim();
     let len = q.chars().count();

@@ -26,7 +26,7 @@ pub async fn list(state: web::Data<State>, _admin: Admin) -> ApiResult<HttpRespo
 pub async fn create(
     state: web::Data<State>,
     admin: Admin,
-    body: web::Json<CreatePlatform>,
+    body: kit::Json<CreatePlatform>,
 ) -> ApiResult<HttpResponse> {
     let c = body.into_inner();
     check_code(&c.code, &state.info.platform_id)?;
@@ -72,7 +72,7 @@ pub async fn update(
     state: web::Data<State>,
     admin: Admin,
     path: web::Path<i64>,
-    body: web::Json<UpdatePlatform>,
+    body: kit::Json<UpdatePlatform>,
 ) -> ApiResult<HttpResponse> {
     let u = body.into_inner();
     if let Some(name) = &u.name {

@@ -24,7 +24,7 @@ use views::ToPublic;
 pub async fn register(
     req: HttpRequest,
     state: web::Data<State>,
-    body: web::Json<RegisterPlatform>,
+    body: kit::Json<RegisterPlatform>,
 ) -> ApiResult<HttpResponse> {
     let token = req
         .headers()

@@ -23,7 +23,7 @@ pub async fn start(
     state: web::Data<State>,
     _admin: kit::auth::Admin,
     path: web::Path<i64>,
-    body: web::Json<SyncRequest>,
+    body: kit::Json<SyncRequest>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner();
     let since = DateTime::parse_from_rfc3339(&req.since)

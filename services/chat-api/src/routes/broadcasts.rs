@@ -20,7 +20,7 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<State>,
     admin: kit::auth::Admin,
-    body: web::Json<CreateBroadcast>,
+    body: kit::Json<CreateBroadcast>,
 ) -> ApiResult<HttpResponse> {
     let CreateBroadcast { title, content } = body.into_inner();
     let id = reports::broadcast(&state, &caller(&req, &admin.0), title, content).await?;
@@ -42,7 +42,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<State>,
     _me: AuthUser,
-    query: web::Query<ListQuery>,
+    query: kit::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = super::page_limit(q.limit, 50, limits::MAX_LIST_PAGE)?;

@@ -16,7 +16,7 @@ pub async fn create_conversation(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    body: web::Json<CreateConversation>,
+    body: kit::Json<CreateConversation>,
 ) -> ApiResult<HttpResponse> {
     let (view, created) =
         conversations::create(&state, &caller(&req, &me), body.into_inner()).await?;

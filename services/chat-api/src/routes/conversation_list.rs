@@ -31,7 +31,7 @@ pub async fn list_conversations(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    query: web::Query<ListQuery>,
+    query: kit::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let limit = super::page_limit(query.limit, 20, limits::MAX_CONVERSATION_PAGE)?;
     let before = query.cursor.as_deref().map(parse_cursor).transpose()?;

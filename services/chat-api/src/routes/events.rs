@@ -18,7 +18,7 @@ pub async fn report(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    body: web::Json<ReportEvent>,
+    body: kit::Json<ReportEvent>,
 ) -> ApiResult<HttpResponse> {
     let ReportEvent {
         kind: event_type,
@@ -54,7 +54,7 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    query: web::Query<ListQuery>,
+    query: kit::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = super::page_limit(q.limit, 50, limits::MAX_LIST_PAGE)?;

@@ -32,7 +32,7 @@ pub async fn history(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    query: web::Query<HistoryQuery>,
+    query: kit::Query<HistoryQuery>,
 ) -> ApiResult<HttpResponse> {
     let limit = super::page_limit(query.limit, 50, limits::MAX_HISTORY_PAGE)?;
     if query.after_seq.is_some_and(|s| s < 0) {

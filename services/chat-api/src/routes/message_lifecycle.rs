@@ -53,7 +53,7 @@ pub async fn edit_message(
     state: web::Data<State>,
     me: AuthUser,
     id: web::Path<String>,
-    body: web::Json<EditMessage>,
+    body: kit::Json<EditMessage>,
 ) -> ApiResult<HttpResponse> {
     let change = Change::Edit(body.into_inner().content);
     let message = lifecycle::change(&state, &caller(&req, &me), &id, change).await?;

@@ -11,7 +11,7 @@ pub async fn mark_read(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    body: web::Json<MarkRead>,
+    body: kit::Json<MarkRead>,
 ) -> ApiResult<HttpResponse> {
     let MarkRead {
         conversation_id,

@@ -33,7 +33,7 @@ pub async fn search_messages(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    query: web::Query<SearchQuery>,
+    query: kit::Query<SearchQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = super::page_limit(q.limit, 20, 50)?;

@@ -17,7 +17,7 @@ pub async fn send_message(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    body: web::Json<SendMessage>,
+    body: kit::Json<SendMessage>,
 ) -> ApiResult<HttpResponse> {
     let sent = messaging::send(&state, &caller(&req, &me), body.into_inner()).await?;
     Ok(if sent.repeat {

@@ -34,7 +34,7 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    query: web::Query<ListQuery>,
+    query: kit::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = super::page_limit(q.limit, 50, limits::MAX_NOTIFICATION_PAGE)?;

@@ -23,7 +23,7 @@ pub async fn register_device(
     state: web::Data<State>,
     me: AuthUser,
     token: web::Path<String>,
-    body: web::Json<RegisterDevice>,
+    body: kit::Json<RegisterDevice>,
 ) -> ApiResult<HttpResponse> {
     let device = push::register(&state, &caller(&req, &me), &token, &body.platform).await?;
     Ok(HttpResponse::Ok().json(device))
@@ -74,7 +74,7 @@ pub async fn put_push_settings(
     req: HttpRequest,
     state: web::Data<State>,
     me: AuthUser,
-    body: web::Json<PushSettings>,
+    body: kit::Json<PushSettings>,
 ) -> ApiResult<HttpResponse> {
     let saved = push::set_settings(&state, &caller(&req, &me), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(saved))
@@ -90,7 +90,7 @@ pub async fn set_conversation_notifications(
     state: web::Data<State>,
     me: AuthUser,
     id: web::Path<ConversationId>,
-    body: web::Json<ConversationNotifications>,
+    body: kit::Json<ConversationNotifications>,
 ) -> ApiResult<HttpResponse> {
     let state_now = push::set_conversation(
         &state,

@@ -20,7 +20,7 @@ pub async fn create_webhook(
     req: HttpRequest,
     state: web::Data<State>,
     admin: Admin,
-    body: web::Json<CreateWebhook>,
+    body: kit::Json<CreateWebhook>,
 ) -> ApiResult<HttpResponse> {
     let hook = webhooks::create(&state, &caller(&req, &admin.0), body.into_inner()).await?;
     Ok(HttpResponse::Created()
@@ -46,7 +46,7 @@ pub async fn update_webhook(
     state: web::Data<State>,
     admin: Admin,
     id: web::Path<i64>,
-    body: web::Json<UpdateWebhook>,
+    body: kit::Json<UpdateWebhook>,
 ) -> ApiResult<HttpResponse> {
     let hook = webhooks::update(
         &state,
@@ -93,7 +93,7 @@ pub async fn list_deliveries(
     state: web::Data<State>,
     _admin: Admin,
     id: web::Path<i64>,
-    query: web::Query<DeliveriesQuery>,
+    query: kit::Query<DeliveriesQuery>,
 ) -> ApiResult<HttpResponse> {
     let limit = super::page_limit(query.limit, 50, 200)?;
     let items = webhooks::deliveries(

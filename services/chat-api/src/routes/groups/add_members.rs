@@ -20,7 +20,7 @@ pub async fn add_members(
     state: web::Data<State>,
     me: AuthUser,
     path: web::Path<ConversationId>,
-    body: web::Json<AddMembers>,
+    body: kit::Json<AddMembers>,
 ) -> ApiResult<HttpResponse> {
     let mut users = body.into_inner().user_ids;
     users.sort_unstable();

@@ -20,7 +20,7 @@ pub async fn mute_member(
     state: web::Data<State>,
     me: AuthUser,
     path: web::Path<(ConversationId, UserId)>,
-    body: web::Json<MuteMember>,
+    body: kit::Json<MuteMember>,
 ) -> ApiResult<HttpResponse> {
     let seconds = body.into_inner().seconds;
     if !(0..=limits::MAX_MUTE_SECONDS).contains(&seconds) {

@@ -18,7 +18,7 @@ pub async fn set_role(
     state: web::Data<State>,
     me: AuthUser,
     path: web::Path<(ConversationId, UserId)>,
-    body: web::Json<SetRole>,
+    body: kit::Json<SetRole>,
 ) -> ApiResult<HttpResponse> {
     let (conversation, user) = path.into_inner();
     let op = Op::SetRole(user, body.into_inner().role);

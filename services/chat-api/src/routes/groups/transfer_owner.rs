@@ -18,7 +18,7 @@ pub async fn transfer_owner(
     state: web::Data<State>,
     me: AuthUser,
     path: web::Path<ConversationId>,
-    body: web::Json<TransferOwnership>,
+    body: kit::Json<TransferOwnership>,
 ) -> ApiResult<HttpResponse> {
     let op = Op::TransferOwner(body.into_inner().user_id);
     change(&req, &state, &me, path.into_inner(), op).await

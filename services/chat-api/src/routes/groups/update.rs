@@ -19,7 +19,7 @@ pub async fn update_group(
     state: web::Data<State>,
     me: AuthUser,
     path: web::Path<ConversationId>,
-    body: web::Json<UpdateGroup>,
+    body: kit::Json<UpdateGroup>,
 ) -> ApiResult<HttpResponse> {
     let UpdateGroup {
         name,
