@@ -7,7 +7,10 @@
 #   4. every crate's tests, in parallel, each test in its own database / name prefix;
 #   5. the disruptive tests (they restart the shared broker) one at a time, alone;
 #   6. the fault test (scripts/fault.sh): loadcheck under SIGKILLs, a broker restart, FLUSHALL;
-#   7. end to end: up.sh on spare ports (it builds the web client), the flows through the
+#   7. a five-minute soak (scripts/soak.sh, two windows at a low rate, a worker killed in
+#      each): memory, fds, latency and every message checked over time; skip with
+#      INSTANT_SKIP_SOAK=1 (the hour-long one is run by hand);
+#   8. end to end: up.sh on spare ports (it builds the web client), the flows through the
 #      gateway with curl, the browser tests in Chromium (two users), down.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -26,7 +29,7 @@ done
 if command -v rabbitmqctl >/dev/null; then
   # `|| true`: no leftovers means grep finds nothing, which must not end the run (pipefail).
   leftovers=$(rabbitmqctl list_queues -q name 2>/dev/null \
-    | grep -E '^(t[0-9a-z]{26}|e2e|fault|loadcheck|benchfiles|sysbench|city)\.' || true)
+    | grep -E '^(t[0-9a-z]{26}|e2e|fault|soak|loadcheck|benchfiles|sysbench|city)\.' || true)
   for q in $leftovers; do
     rabbitmqctl delete_queue "$q" </dev/null >/dev/null 2>&1 || true
   done
@@ -58,6 +61,11 @@ fi
 
 log "fault test: loadcheck while workers are killed, the broker restarts and Redis is flushed"
 "$ROOT/scripts/fault.sh"
+
+if [ "${INSTANT_SKIP_SOAK:-0}" != 1 ]; then
+  log "soak, short: two windows of 150 s with a fault each (scripts/soak.sh)"
+  SOAK_SECS=300 SOAK_WINDOW_SECS=150 SOAK_RATE=50 SOAK_GROUP_RATE=5 INSTANT_PROFILE=dev "$ROOT/scripts/soak.sh"
+fi
 
 log "end to end through up.sh"
 "$ROOT/scripts/e2e.sh"
